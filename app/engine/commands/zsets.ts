@@ -1,0 +1,3 @@
+import type { CommandModule } from '../command-table.js';
+
+export const zsetCommands: CommandModule = {};

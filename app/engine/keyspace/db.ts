@@ -1,0 +1,136 @@
+/**
+ * One numbered database: the main dictionary and the expires dictionary, as in
+ * Redis's redisDb. Lookups apply lazy expiry (expireIfNeeded in db.c): a master
+ * deletes a logically expired key and propagates a DEL; a replica only hides it,
+ * because a replica's keys are removed by its master's DELs.
+ */
+import type { RedisValue } from './types.js';
+
+/** What a database needs from the server that owns it. */
+export interface KeyspaceHost {
+  /** True when this server replicates from a master (keys are not expired locally). */
+  isReplica(): boolean;
+  /** True while the command being executed comes from our master's link. */
+  executingMasterCommand(): boolean;
+  /** While CLIENT PAUSE WRITE (or a failover) is in effect, expired keys are kept. */
+  expiryPaused(): boolean;
+  /** A key was deleted because it expired: notify, count and propagate DEL. */
+  onKeyExpired(db: Database, key: string): void;
+  /** A key's value changed (WATCH invalidation; signalModifiedKey). */
+  onKeyModified(db: Database, key: string): void;
+  /** Read-lookup accounting: keyspace_hits / keyspace_misses and keymiss events. */
+  onReadLookup(db: Database, key: string, hit: boolean): void;
+  now(): number;
+}
+
+export class Database {
+  readonly dict = new Map<string, RedisValue>();
+  /** Absolute unix time in milliseconds at which a key expires. */
+  readonly expires = new Map<string, number>();
+  /** Clients WATCHing each key of this db. */
+  readonly watchedKeys = new Map<string, Set<WatchingClient>>();
+  /** Average TTL estimate for INFO keyspace (avg_ttl), refreshed by the active expire cycle. */
+  avgTtl = 0;
+
+  constructor(
+    public id: number,
+    private readonly host: KeyspaceHost,
+  ) {}
+
+  get size(): number {
+    return this.dict.size;
+  }
+
+  /**
+   * Looks a key up for reading. Expired keys are removed (on a master) or hidden
+   * (on a replica), and the hit or miss is counted.
+   */
+  lookupRead(key: string): RedisValue | undefined {
+    const value = this.expireIfNeeded(key) ? undefined : this.dict.get(key);
+    this.host.onReadLookup(this, key, value !== undefined);
+    return value;
+  }
+
+  /** Looks a key up for writing: expired keys are removed first, nothing is counted. */
+  lookupWrite(key: string): RedisValue | undefined {
+    this.expireIfNeeded(key);
+    return this.dict.get(key);
+  }
+
+  /** Looks a key up with expiry applied but no statistics (EXISTS-like internal use). */
+  lookupQuiet(key: string): RedisValue | undefined {
+    return this.expireIfNeeded(key) ? undefined : this.dict.get(key);
+  }
+
+  /** Is the key logically expired? Deletes it when this server may (see class comment). */
+  expireIfNeeded(key: string): boolean {
+    const when = this.expires.get(key);
+    if (when === undefined || when > this.host.now()) return false;
+    if (this.host.isReplica()) {
+      // The master's DEL will come; commands from the master itself still see the key.
+      return !this.host.executingMasterCommand();
+    }
+    if (this.host.expiryPaused()) return true;
+    this.deleteKey(key);
+    this.host.onKeyExpired(this, key);
+    return true;
+  }
+
+  /** Adds or overwrites a key. Any TTL is dropped unless keepTtl (SET KEEPTTL). */
+  setKey(key: string, value: RedisValue, keepTtl = false): void {
+    this.dict.set(key, value);
+    if (!keepTtl) this.expires.delete(key);
+    this.host.onKeyModified(this, key);
+  }
+
+  /** Replaces the value object in place of an existing key, keeping its TTL. */
+  overwriteValue(key: string, value: RedisValue): void {
+    this.dict.set(key, value);
+  }
+
+  /** Deletes a key and its TTL; true if it existed. Does not notify anyone. */
+  deleteKey(key: string): boolean {
+    if (!this.dict.delete(key)) return false;
+    this.expires.delete(key);
+    return true;
+  }
+
+  /** Deletes a key as a command does: also signals watchers. */
+  delete(key: string): boolean {
+    const existed = this.deleteKey(key);
+    if (existed) this.host.onKeyModified(this, key);
+    return existed;
+  }
+
+  setExpire(key: string, whenMs: number): void {
+    this.expires.set(key, whenMs);
+  }
+
+  /** Absolute expire time in ms, or -1 when the key has none. */
+  getExpire(key: string): number {
+    return this.expires.get(key) ?? -1;
+  }
+
+  removeExpire(key: string): boolean {
+    return this.expires.delete(key);
+  }
+
+  /** Marks a key as modified for WATCH (signalModifiedKey). */
+  touch(key: string): void {
+    this.host.onKeyModified(this, key);
+  }
+
+  /** Empties the database; returns the number of keys removed. */
+  clear(): number {
+    const removed = this.dict.size;
+    this.dict.clear();
+    this.expires.clear();
+    this.avgTtl = 0;
+    return removed;
+  }
+}
+
+/** The part of a client that WATCH bookkeeping touches. */
+export interface WatchingClient {
+  markDirtyCas(): void;
+}

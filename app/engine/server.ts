@@ -1,0 +1,788 @@
+/**
+ * The built-in engine's server: one event loop, like Redis. Connections feed the
+ * request parser; complete commands go through processCommand() (the checks, in
+ * Redis's order) and call() (execution, statistics, propagation); replies are
+ * flushed once per event-loop turn. serverCron() runs `hz` times a second.
+ */
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { unlinkSync, writeFileSync } from 'node:fs';
+import { BlockingRegistry } from './blocking.js';
+import { Client } from './client.js';
+import { Command, CommandTable } from './command-table.js';
+import { ALL_COMMAND_MODULES } from './commands/index.js';
+import type { ServerConfig } from './config/index.js';
+import { Database, type KeyspaceHost } from './keyspace/db.js';
+import { Logger, type LogLevel } from './log.js';
+import { PubSub } from './pubsub.js';
+import { ServerStats } from './stats.js';
+import { ProtocolError } from '../resp/request-parser.js';
+import { quoteRepr } from '../resp/repr.js';
+import { activeExpireCycle } from './keyspace/expire.js';
+import { CommandError } from './commands/args.js';
+
+export const REDIS_VERSION = '7.0.15';
+
+/** Keyspace notification classes (notify-keyspace-events), as in notify.c. */
+export type NotifyClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'd';
+
+interface OutputLimit {
+  hard: number;
+  soft: number;
+  softSeconds: number;
+}
+
+/** Thrown by SHUTDOWN (and fatal paths) to stop the process with an exit code. */
+export class ServerExit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+export class Server implements KeyspaceHost {
+  readonly log = new Logger();
+  readonly stats = new ServerStats();
+  readonly dbs: Database[];
+  readonly clients = new Map<number, Client>();
+  readonly commands: CommandTable;
+  readonly pubsub = new PubSub();
+  readonly blocking: BlockingRegistry;
+  readonly monitors = new Set<Client>();
+  readonly startTime = Date.now();
+  /** Random 40-hex run id, as INFO server's run_id. */
+  readonly runId = randomHex(40);
+  nextClientId = 1;
+  /** Changes since the last save (rdb_changes_since_last_save, save rules). */
+  dirty = 0;
+  /** The client whose command is executing, when there is one. */
+  currentClient: Client | undefined;
+  /** Set while a replica applies its master's stream (expiry visibility). */
+  masterHost: string | undefined;
+  /** Slow log entries, newest first (SLOWLOG GET). */
+  readonly slowlog: SlowlogEntry[] = [];
+  slowlogNextId = 0;
+  /** CLIENT PAUSE: 'all' | 'write', until pauseEnd (ms). */
+  pauseType: 'none' | 'all' | 'write' = 'none';
+  pauseEnd = 0;
+  private pauseTimer: NodeJS.Timeout | undefined;
+  /** DEBUG SET-ACTIVE-EXPIRE. */
+  activeExpireEnabled = true;
+  /** Output buffer limits per class, from client-output-buffer-limit. */
+  private outputLimits = new Map<string, OutputLimit>();
+  private readonly softLimitSince = new Map<Client, number>();
+  private notifyFlags = new Set<string>();
+  private readonly listeners: NetServer[] = [];
+  private readonly pendingWrite = new Set<Client>();
+  private flushScheduled = false;
+  private cronTimer: NodeJS.Timeout | undefined;
+  private cronLoops = 0;
+  private shuttingDown = false;
+  /** Called when the server must stop (SHUTDOWN); the entry point exits the process. */
+  onExit: (code: number) => void = (code) => process.exit(code);
+
+  constructor(readonly config: ServerConfig) {
+    this.dbs = [];
+    const databases = config.num('databases');
+    for (let i = 0; i < databases; i++) this.dbs.push(new Database(i, this));
+    this.commands = new CommandTable(ALL_COMMAND_MODULES);
+    this.blocking = new BlockingRegistry((c) => this.resumeAfterBlock(c));
+    this.applyLoggingConfig();
+    config.onChange('loglevel', () => this.applyLoggingConfig());
+    config.onChange('logfile', () => this.applyLoggingConfig());
+    this.applyOutputLimits();
+    config.onChange('client-output-buffer-limit', () => this.applyOutputLimits());
+    this.applyNotifyFlags();
+    config.onChange('notify-keyspace-events', () => this.applyNotifyFlags());
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Binds every configured address; throws with Redis's message when one fails. */
+  async listen(): Promise<void> {
+    const port = this.config.num('port');
+    const binds = this.config
+      .str('bind')
+      .split(/\s+/)
+      .filter((b) => b !== '');
+    for (const rawAddr of binds) {
+      // A leading '-' marks an optional address: failing to bind it is not fatal.
+      const optional = rawAddr.startsWith('-');
+      const addr = optional ? rawAddr.slice(1) : rawAddr;
+      const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
+      try {
+        const listener = await this.bindOne(host, port);
+        this.listeners.push(listener);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        if (optional && (e.code === 'EADDRNOTAVAIL' || e.code === 'EAFNOSUPPORT')) continue;
+        const reason = e.code === 'EADDRINUSE' ? 'bind: Address already in use' : `bind: ${e.message}`;
+        this.log.warning(`Warning: Could not create server TCP listening socket ${addr}:${port}: ${reason}`);
+        this.log.warning(`Failed listening on port ${port} (TCP), aborting.`);
+        await this.closeListeners();
+        throw new ServerExit(1);
+      }
+    }
+  }
+
+  private bindOne(host: string, port: number): Promise<NetServer> {
+    return new Promise((resolve, reject) => {
+      const listener = createServer({ noDelay: true }, (socket) => this.accept(socket));
+      listener.once('error', reject);
+      listener.listen({ host, port, backlog: this.config.num('tcp-backlog'), exclusive: true }, () => {
+        listener.off('error', reject);
+        resolve(listener);
+      });
+    });
+  }
+
+  /** The port actually bound (useful with port 0 in tests). */
+  boundPort(): number {
+    const addr = this.listeners[0]?.address();
+    return typeof addr === 'object' && addr ? addr.port : this.config.num('port');
+  }
+
+  startCron(): void {
+    const hz = Math.min(500, Math.max(1, this.config.num('hz')));
+    this.cronTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
+    this.cronTimer.unref();
+  }
+
+  writePidFile(): void {
+    const pidfile = this.config.str('pidfile');
+    if (!pidfile) return;
+    try {
+      writeFileSync(pidfile, `${process.pid}\n`);
+    } catch {
+      // Redis logs nothing and goes on when the pid file cannot be written.
+    }
+  }
+
+  removePidFile(): void {
+    const pidfile = this.config.str('pidfile');
+    if (!pidfile) return;
+    try {
+      unlinkSync(pidfile);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  async closeListeners(): Promise<void> {
+    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
+    this.listeners.length = 0;
+  }
+
+  /** Stops everything: listeners, clients, cron. Used by SHUTDOWN and tests. */
+  async close(): Promise<void> {
+    if (this.cronTimer) clearInterval(this.cronTimer);
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    for (const c of this.clients.values()) this.freeClient(c);
+    await this.closeListeners();
+  }
+
+  /**
+   * SHUTDOWN: flush what is pending, remove the pid file, log as Redis does and
+   * ask the host to exit. Persistence on shutdown arrives with the RDB issue.
+   */
+  shutdown(): void {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.log.warning('User requested shutdown...');
+    this.removePidFile();
+    this.log.warning('Redis is now ready to exit, bye bye...');
+    void this.close().then(() => this.onExit(0));
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  private accept(socket: Socket): void {
+    const maxClients = this.config.num('maxclients');
+    if (this.clients.size >= maxClients) {
+      this.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    if (this.deniedByProtectedMode(socket)) {
+      this.stats.rejectedConnections++;
+      socket.end(`-${PROTECTED_MODE_ERROR}\r\n`);
+      return;
+    }
+    const c = new Client(this, socket);
+    this.clients.set(c.id, c);
+    this.stats.totalConnections++;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.stats.netInputBytes += chunk.length;
+      c.lastInteraction = Date.now();
+      c.parser.feed(chunk);
+      this.processInput(c);
+    });
+    socket.on('error', () => this.freeClient(c));
+    socket.on('close', () => this.freeClient(c));
+  }
+
+  /** Protected mode: with no password and the default bind, only loopback may connect. */
+  private deniedByProtectedMode(socket: Socket): boolean {
+    if (!this.config.bool('protected-mode')) return false;
+    if (this.config.str('requirepass') !== '') return false;
+    if (!isDefaultBind(this.config.str('bind'))) return false;
+    const addr = socket.remoteAddress ?? '';
+    return !(addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.'));
+  }
+
+  authRequiredByDefault(): boolean {
+    return this.config.str('requirepass') !== '';
+  }
+
+  /** freeClient(): forget every trace of a connection. */
+  freeClient(c: Client): void {
+    if (c.closed) return;
+    c.closed = true;
+    if (c.blocked) this.blocking.unblock(c);
+    this.unwatchAll(c);
+    this.pubsub.removeClient(c);
+    this.monitors.delete(c);
+    this.pendingWrite.delete(c);
+    this.softLimitSince.delete(c);
+    this.clients.delete(c.id);
+    c.socket?.destroy();
+  }
+
+  /** Reads and runs every complete command in the client's query buffer. */
+  processInput(c: Client): void {
+    while (!c.closed && !c.blocked && !c.paused && !c.closeAfterReply) {
+      let argv: string[] | null;
+      try {
+        argv = c.parser.next();
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        c.error('ERR ' + err.message);
+        this.log.verbose(`Protocol error (${err.message}) from client: ${this.clientInfoLine(c)}`);
+        c.closeAfterFlush();
+        return;
+      }
+      if (argv === null) break;
+      if (argv.length === 0) continue;
+      this.processCommand(c, argv);
+    }
+    if (c.out.length > 0) this.scheduleWrite(c);
+  }
+
+  private resumeAfterBlock(c: Client): void {
+    // The client may have pipelined more commands while blocked.
+    setImmediate(() => {
+      if (!c.closed && !c.blocked) this.processInput(c);
+    });
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /** processCommand(): the checks of server.c, in Redis's order, then call() or queue. */
+  processCommand(c: Client, argv: string[]): void {
+    const name = argv[0]!;
+    const lowered = name.toLowerCase();
+    if (lowered === 'host:' || lowered === 'post') {
+      this.log.warning(
+        'Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. ' +
+          'This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis ' +
+          'instance. Connection aborted.',
+      );
+      this.freeClient(c);
+      return;
+    }
+    const cmd = this.commands.lookup(argv);
+    if (!cmd) {
+      this.rejectCommand(c, undefined, this.unknownCommandError(argv));
+      return;
+    }
+    if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
+      this.rejectCommand(c, cmd, `ERR wrong number of arguments for '${cmd.fullName}' command`);
+      return;
+    }
+    if (cmd.has('protected') && cmd.name === 'debug' && !this.allowProtected('enable-debug-command', c)) {
+      this.rejectCommand(
+        c,
+        cmd,
+        'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it ' +
+          'from a local connection, otherwise you need to set this option in the configuration file, and then ' +
+          'restart the server.',
+      );
+      return;
+    }
+    const isWrite = cmd.isWrite || (cmd.name === 'exec' && c.multiQueue.some((q) => q.cmd.isWrite));
+    const mayReplicate =
+      isWrite || cmd.has('may_replicate') || (cmd.name === 'exec' && c.multiQueue.some((q) => q.cmd.has('may_replicate')));
+    if (!c.authenticated && !cmd.has('no_auth')) {
+      this.rejectCommand(c, cmd, 'NOAUTH Authentication required.');
+      return;
+    }
+    if (c.inMulti && cmd.has('no_multi')) {
+      this.rejectCommand(c, cmd, 'ERR Command not allowed inside a transaction');
+      return;
+    }
+    if (this.masterHost !== undefined && this.config.bool('replica-read-only') && !c.isMaster && isWrite) {
+      this.rejectCommand(c, cmd, "READONLY You can't write against a read only replica.");
+      return;
+    }
+    if (c.resp === 2 && c.inPubSubContext && !PUBSUB_ALLOWED.has(cmd.name)) {
+      this.rejectCommand(
+        c,
+        cmd,
+        `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      );
+      return;
+    }
+    if (c.isReplica && (mayReplicate || cmd.has('readonly'))) {
+      this.rejectCommand(c, cmd, "ERR Replica can't interact with the keyspace");
+      return;
+    }
+    if (!c.isReplica && this.isPausedFor(mayReplicate)) {
+      // Postpone: the client stops reading until CLIENT UNPAUSE or the pause ends.
+      c.paused = true;
+      c.parser.unshift(argv);
+      return;
+    }
+    if (c.inMulti && !MULTI_IMMEDIATE.has(cmd.name)) {
+      c.multiQueue.push({ cmd, argv });
+      c.simple('QUEUED');
+      return;
+    }
+    this.call(c, cmd, argv);
+    if (this.blocking.hasReadyKeys) this.blocking.serveReadyKeys();
+  }
+
+  /** call(): run the command, time it, count it, log it, propagate it. */
+  call(c: Client, cmd: Command, argv: string[]): void {
+    const previousClient = this.currentClient;
+    this.currentClient = c;
+    const dirtyBefore = this.dirty;
+    const replyMark = c.out.length;
+    c.commandFailed = false;
+    c.propagateArgv = undefined;
+    const start = process.hrtime.bigint();
+    try {
+      cmd.handler!(c, argv);
+    } catch (err) {
+      if (err instanceof CommandError) {
+        c.error(err.message);
+      } else {
+        // A bug in a handler must not take the server (and every client) down.
+        this.log.warning(`Internal error in '${cmd.fullName}': ${(err as Error).stack ?? String(err)}`);
+        c.error(`ERR internal error in '${cmd.fullName}': ${(err as Error).message}`);
+      }
+    }
+    const usec = Number((process.hrtime.bigint() - start) / 1000n);
+    this.currentClient = previousClient;
+    c.lastCommand = cmd.fullName;
+    if (c.commandFailed) cmd.failedCalls++;
+    cmd.calls++;
+    cmd.usec += usec;
+    this.stats.totalCommands++;
+    if (!cmd.has('skip_slowlog')) this.slowlogPush(c, argv, usec);
+    if (this.monitors.size > 0 && !cmd.has('skip_monitor') && !cmd.has('admin')) this.feedMonitors(c, argv);
+    if (this.dirty !== dirtyBefore && cmd.name !== 'exec') {
+      this.propagate(c.db.id, c.propagateArgv ?? [argv]);
+    }
+    this.applyReplyMode(c, replyMark);
+  }
+
+  /** CLIENT REPLY OFF / SKIP: drop what this command replied. */
+  private applyReplyMode(c: Client, replyMark: number): void {
+    if (c.replyMode === 'on') return;
+    if (c.replyMode === 'skip-next') {
+      c.replyMode = 'skip';
+      return;
+    }
+    c.out = c.out.slice(0, replyMark);
+    if (c.replyMode === 'skip') c.replyMode = 'on';
+  }
+
+  private rejectCommand(c: Client, cmd: Command | undefined, error: string): void {
+    if (cmd) cmd.rejectedCalls++;
+    // An error while queueing makes EXEC fail with EXECABORT (flagTransaction).
+    if (c.inMulti) c.multiError = true;
+    c.error(error);
+  }
+
+  private unknownCommandError(argv: readonly string[]): string {
+    const base = this.commands.base(argv[0]!);
+    if (base && base.subcommands.size > 0) {
+      return `ERR unknown subcommand '${argv[1]!.slice(0, 128)}'. Try ${argv[0]!.toUpperCase()} HELP.`;
+    }
+    let args = '';
+    for (let i = 1; i < argv.length && args.length < 128; i++) {
+      args += `'${argv[i]!.slice(0, 128 - args.length)}' `;
+    }
+    return `ERR unknown command '${argv[0]!.slice(0, 128)}', with args beginning with: ${args}`;
+  }
+
+  private allowProtected(option: string, c: Client): boolean {
+    const value = this.config.str(option);
+    if (value === 'yes') return true;
+    if (value === 'local') {
+      const addr = c.socket?.remoteAddress ?? '127.0.0.1';
+      return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
+    }
+    return false;
+  }
+
+  /** Propagation to replicas (filled in by the replication issue); counts for now. */
+  propagate(dbId: number, commands: string[][]): void {
+    void dbId;
+    void commands;
+  }
+
+  private feedMonitors(c: Client, argv: readonly string[]): void {
+    const now = Date.now();
+    const seconds = Math.floor(now / 1000);
+    const micros = String((now % 1000) * 1000 + Math.floor(Math.random() * 1000)).padStart(6, '0');
+    const line = `+${seconds}.${micros} [${c.db.id} ${c.addr}] ${argv.map(quoteRepr).join(' ')}\r\n`;
+    for (const m of this.monitors) {
+      if (m === c) continue;
+      m.raw(line);
+      this.scheduleWrite(m);
+    }
+  }
+
+  private slowlogPush(c: Client, argv: readonly string[], usec: number): void {
+    const threshold = this.config.num('slowlog-log-slower-than');
+    if (threshold < 0 || usec < threshold) return;
+    // Like Redis: at most 32 arguments, each at most 128 bytes.
+    const maxArgs = 32;
+    const shown = argv.slice(0, argv.length > maxArgs ? maxArgs - 1 : maxArgs).map((a) =>
+      a.length > 128 ? `${a.slice(0, 128)}... (${a.length - 128} more bytes)` : a,
+    );
+    if (argv.length > maxArgs) shown.push(`... (${argv.length - maxArgs + 1} more arguments)`);
+    this.slowlog.unshift({
+      id: this.slowlogNextId++,
+      time: Math.floor(Date.now() / 1000),
+      usec,
+      argv: shown,
+      peer: c.addr,
+      name: c.name,
+    });
+    const max = this.config.num('slowlog-max-len');
+    if (this.slowlog.length > max) this.slowlog.length = Math.max(0, max);
+  }
+
+  // ---------------------------------------------------------------- output
+
+  scheduleWrite(c: Client): void {
+    this.pendingWrite.add(c);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushPendingWrites());
+    }
+  }
+
+  /** handleClientsWithPendingWrites(): one socket write per client per turn. */
+  flushPendingWrites(): void {
+    this.flushScheduled = false;
+    for (const c of this.pendingWrite) {
+      this.pendingWrite.delete(c);
+      if (c.closed || !c.socket) continue;
+      const data = c.take();
+      if (data.length > 0) {
+        this.stats.netOutputBytes += data.length;
+        if (c.closeAfterReply) {
+          c.socket.end(data, 'latin1');
+          continue;
+        }
+        c.socket.write(data, 'latin1');
+        this.checkOutputLimits(c);
+      } else if (c.closeAfterReply) {
+        c.socket.end();
+      }
+    }
+  }
+
+  /** client-output-buffer-limit: close clients whose unsent output is too large. */
+  private checkOutputLimits(c: Client): void {
+    const pending = c.socket!.writableLength;
+    if (pending === 0) {
+      this.softLimitSince.delete(c);
+      return;
+    }
+    const cls = c.isReplica ? 'replica' : c.inPubSubContext ? 'pubsub' : 'normal';
+    const limit = this.outputLimits.get(cls);
+    if (!limit || c.noEvict) return;
+    let overLimit = limit.hard > 0 && pending >= limit.hard;
+    if (!overLimit && limit.soft > 0 && pending >= limit.soft) {
+      const since = this.softLimitSince.get(c);
+      if (since === undefined) this.softLimitSince.set(c, Date.now());
+      else if (Date.now() - since > limit.softSeconds * 1000) overLimit = true;
+    } else if (!overLimit) {
+      this.softLimitSince.delete(c);
+    }
+    if (overLimit) {
+      this.log.warning(
+        `Client ${this.clientInfoLine(c)} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+      );
+      this.freeClient(c);
+    }
+  }
+
+  private applyOutputLimits(): void {
+    const parts = this.config.str('client-output-buffer-limit').split(/\s+/);
+    for (let i = 0; i + 3 < parts.length; i += 4) {
+      const cls = parts[i] === 'slave' ? 'replica' : parts[i]!;
+      this.outputLimits.set(cls, {
+        hard: parseMemory(parts[i + 1]!),
+        soft: parseMemory(parts[i + 2]!),
+        softSeconds: Number(parts[i + 3]),
+      });
+    }
+  }
+
+  private applyLoggingConfig(): void {
+    this.log.level = this.config.str('loglevel') as LogLevel;
+    this.log.file = this.config.str('logfile');
+  }
+
+  // ---------------------------------------------------------------- keyspace hooks
+
+  isReplica(): boolean {
+    return this.masterHost !== undefined;
+  }
+
+  executingMasterCommand(): boolean {
+    return this.currentClient?.isMaster ?? false;
+  }
+
+  expiryPaused(): boolean {
+    return this.pauseType !== 'none' && Date.now() < this.pauseEnd;
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  onKeyExpired(db: Database, key: string): void {
+    this.stats.expiredKeys++;
+    this.notify('x', 'expired', key, db.id);
+    this.propagate(db.id, [[this.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]]);
+  }
+
+  onKeyModified(db: Database, key: string): void {
+    const watchers = db.watchedKeys.get(key);
+    if (watchers) for (const w of watchers) w.markDirtyCas();
+  }
+
+  onReadLookup(db: Database, key: string, hit: boolean): void {
+    if (hit) {
+      this.stats.keyspaceHits++;
+    } else {
+      this.stats.keyspaceMisses++;
+      this.notify('m', 'keymiss', key, db.id);
+    }
+  }
+
+  /** signalKeyAsReady(): a list or sorted set received elements. */
+  signalKeyAsReady(db: Database, key: string): void {
+    this.blocking.signalKeyAsReady(db, key);
+  }
+
+  /** notifyKeyspaceEvent() from notify.c. */
+  notify(cls: NotifyClass, event: string, key: string, dbId: number): void {
+    const flags = this.notifyFlags;
+    if (flags.size === 0 || !flags.has(cls)) return;
+    if (flags.has('K')) this.pubsub.publish(`__keyspace@${dbId}__:${key}`, event);
+    if (flags.has('E')) this.pubsub.publish(`__keyevent@${dbId}__:${event}`, key);
+  }
+
+  private applyNotifyFlags(): void {
+    const value = this.config.str('notify-keyspace-events');
+    const flags = new Set<string>();
+    for (const ch of value) {
+      if (ch === 'A') for (const c of 'g$lshzxetd') flags.add(c);
+      else flags.add(ch);
+    }
+    // Without K or E nothing is ever published.
+    this.notifyFlags = flags.has('K') || flags.has('E') ? flags : new Set();
+  }
+
+  // ---------------------------------------------------------------- WATCH
+
+  watch(c: Client, key: string): void {
+    if (c.watched.some((w) => w.db === c.db && w.key === key)) return;
+    let watchers = c.db.watchedKeys.get(key);
+    if (!watchers) c.db.watchedKeys.set(key, (watchers = new Set()));
+    watchers.add(c);
+    c.watched.push({ db: c.db, key });
+  }
+
+  unwatchAll(c: Client): void {
+    for (const { db, key } of c.watched) {
+      const watchers = db.watchedKeys.get(key);
+      if (!watchers) continue;
+      watchers.delete(c);
+      if (watchers.size === 0) db.watchedKeys.delete(key);
+    }
+    c.watched = [];
+    c.dirtyCas = false;
+  }
+
+  /** Every key watched in a db is touched (FLUSHDB, SWAPDB, FLUSHALL). */
+  touchAllWatched(db: Database): void {
+    for (const watchers of db.watchedKeys.values()) for (const w of watchers) w.markDirtyCas();
+  }
+
+  // ---------------------------------------------------------------- CLIENT PAUSE
+
+  pauseClients(type: 'all' | 'write', untilMs: number): void {
+    // A stricter or longer pause replaces a weaker one, as pauseClients() does.
+    if (this.pauseType === 'all' && type === 'write' && this.pauseEnd > Date.now()) {
+      this.pauseEnd = Math.max(this.pauseEnd, untilMs);
+    } else {
+      this.pauseType = type;
+      this.pauseEnd = untilMs;
+    }
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => this.unpauseClients(), Math.max(0, this.pauseEnd - Date.now()));
+  }
+
+  unpauseClients(): void {
+    this.pauseType = 'none';
+    this.pauseEnd = 0;
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = undefined;
+    for (const c of this.clients.values()) {
+      if (!c.paused) continue;
+      c.paused = false;
+      setImmediate(() => this.processInput(c));
+    }
+  }
+
+  private isPausedFor(mayReplicate: boolean): boolean {
+    if (this.pauseType === 'none') return false;
+    if (Date.now() >= this.pauseEnd) return false;
+    return this.pauseType === 'all' || mayReplicate;
+  }
+
+  // ---------------------------------------------------------------- cron
+
+  private cron(): void {
+    this.cronLoops++;
+    const now = Date.now();
+    this.stats.sampleOps(now);
+    if (this.activeExpireEnabled && this.masterHost === undefined && !this.expiryPaused()) {
+      activeExpireCycle(this);
+    }
+    // Idle client timeout, checked about once a second (clientsCron).
+    const hz = this.config.num('hz');
+    if (this.cronLoops % Math.max(1, hz) === 0) this.closeIdleClients(now);
+  }
+
+  private closeIdleClients(now: number): void {
+    const timeout = this.config.num('timeout');
+    if (timeout <= 0) return;
+    for (const c of this.clients.values()) {
+      if (c.isReplica || c.isMaster || c.blocked || c.inPubSubContext) continue;
+      if (now - c.lastInteraction > timeout * 1000) {
+        this.log.verbose('Closing idle client');
+        this.freeClient(c);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- introspection
+
+  /** One CLIENT LIST line (catClientInfoString). */
+  clientInfoLine(c: Client): string {
+    const now = Date.now();
+    let flags = '';
+    if (c.isReplica) flags += c.monitor ? 'O' : 'S';
+    if (c.isMaster) flags += 'M';
+    if (c.inPubSubContext) flags += 'P';
+    if (c.inMulti) flags += 'x';
+    if (c.blocked) flags += 'b';
+    if (c.dirtyCas) flags += 'd';
+    if (c.closeAfterReply) flags += 'c';
+    if (c.noEvict) flags += 'e';
+    if (c.monitor && !c.isReplica) flags += 'O';
+    if (flags === '') flags = 'N';
+    const events = c.closed ? '' : 'r';
+    const qbuf = c.parser.bufferedBytes();
+    const omem = c.socket?.writableLength ?? 0;
+    return (
+      `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${fdOf(c)} name=${c.name} ` +
+      `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} ` +
+      `flags=${flags} db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} ` +
+      `multi=${c.inMulti ? c.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=${qbuf > 0 ? 20474 : 0} ` +
+      `argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=${omem} tot-mem=${22400 + qbuf + omem} ` +
+      `events=${events} cmd=${c.lastCommand} user=default redir=-1 resp=${c.resp}`
+    );
+  }
+}
+
+export interface SlowlogEntry {
+  id: number;
+  time: number;
+  usec: number;
+  argv: string[];
+  peer: string;
+  name: string;
+}
+
+/** Commands a RESP2 client in subscribed state may still run. */
+const PUBSUB_ALLOWED = new Set([
+  'ping',
+  'subscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'sunsubscribe',
+  'psubscribe',
+  'punsubscribe',
+  'quit',
+  'reset',
+]);
+
+/** Commands that run at once inside MULTI instead of being queued. */
+const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+export const PROTECTED_MODE_ERROR =
+  'DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the ' +
+  'default user. In this mode connections are only accepted from the loopback interface. If you want to connect ' +
+  'from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode ' +
+  "sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from " +
+  'the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you ' +
+  'do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected ' +
+  "mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then " +
+  'restarting the server. 3) If you started the server manually just for testing, restart it with the ' +
+  "'--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need " +
+  'to do one of the above things in order for the server to start accepting connections from the outside.';
+
+function isDefaultBind(bind: string): boolean {
+  const normalized = bind.trim().split(/\s+/).join(' ');
+  return normalized === '127.0.0.1 -::1' || normalized === '';
+}
+
+/** "256mb", "64k", "1gb", plain bytes: memtoull() units (k=1000, kb=1024). */
+export function parseMemory(text: string): number {
+  const m = /^(\d+)([a-z]*)$/i.exec(text.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  const units: Record<string, number> = {
+    '': 1,
+    b: 1,
+    k: 1000,
+    kb: 1024,
+    m: 1000 * 1000,
+    mb: 1024 * 1024,
+    g: 1000 * 1000 * 1000,
+    gb: 1024 * 1024 * 1024,
+  };
+  const mult = units[m[2]!.toLowerCase()];
+  return mult === undefined ? NaN : n * mult;
+}
+
+function randomHex(length: number): string {
+  let s = '';
+  for (let i = 0; i < length; i++) s += Math.floor(Math.random() * 16).toString(16);
+  return s;
+}
+
+/** A stable small number standing in for the socket's file descriptor. */
+function fdOf(c: Client): number {
+  const handle = (c.socket as unknown as { _handle?: { fd?: number } } | undefined)?._handle;
+  return handle?.fd ?? -1;
+}

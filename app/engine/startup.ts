@@ -1,0 +1,57 @@
+/**
+ * Server start-up, shared by the process entry (main.ts) and in-process tests:
+ * the log lines Redis prints, chdir to `dir`, listen, pid file, signals.
+ */
+import type { ServerConfig } from './config/index.js';
+import { REDIS_VERSION, Server } from './server.js';
+
+export interface StartOptions {
+  /** Install SIGTERM/SIGINT handlers (only for a real process). */
+  handleSignals?: boolean;
+}
+
+export async function startEngine(
+  config: ServerConfig,
+  argv: readonly string[] = [],
+  options: StartOptions = { handleSignals: true },
+): Promise<Server> {
+  const dir = config.str('dir');
+  if (dir !== '') {
+    try {
+      process.chdir(dir);
+    } catch (err) {
+      process.stderr.write(`Can't chdir to '${dir}': ${(err as Error).message}\n`);
+      throw err;
+    }
+  }
+  const server = new Server(config);
+  const log = server.log;
+  log.warning('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo');
+  log.warning(
+    `Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`,
+  );
+  if (config.configFile) {
+    log.warning('Configuration loaded');
+  } else {
+    log.warning(
+      `Warning: no config file specified, using the default config. In order to specify a config file use ` +
+        `${argv.length ? 'replica-lab-server' : 'replica-lab-server'} /path/to/redis.conf`,
+    );
+  }
+  log.role = 'M';
+  await server.listen();
+  log.notice(`Running mode=standalone, port=${server.boundPort()}.`);
+  server.writePidFile();
+  log.warning('Server initialized');
+  server.startCron();
+  log.notice('Ready to accept connections');
+  if (options.handleSignals) {
+    const onSignal = (name: string) => {
+      log.warning(`Received ${name} scheduling shutdown...`);
+      server.shutdown();
+    };
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+  }
+  return server;
+}
