@@ -1,0 +1,54 @@
+/**
+ * Cursors for SCAN, SSCAN, HSCAN and ZSCAN over JS Maps and Sets.
+ *
+ * Redis's reverse-binary cursor walks hash-table buckets. JS collections have no
+ * buckets, but their iterators are live: they survive deletions and reach entries
+ * added later. A cursor is therefore an opaque number that names a parked iterator
+ * (kept in a small per-collection table); the guarantee Redis gives holds: an
+ * element present for the whole scan is returned at least once. An unknown cursor
+ * (evicted, or from before a restart) restarts from the beginning, which only adds
+ * duplicates, which SCAN's contract allows.
+ */
+const MAX_PARKED = 1024;
+
+interface Parked<T> {
+  iterator: Iterator<T>;
+}
+
+const parkedByOwner = new WeakMap<object, Map<number, Parked<unknown>>>();
+let nextCursor = 1;
+
+export interface ScanStep<T> {
+  /** The cursor to return to the client: 0 when the iteration is complete. */
+  cursor: number;
+  items: T[];
+}
+
+/**
+ * One SCAN step over `owner` (the Map or Set being scanned, or any object that
+ * identifies it). `open()` starts a fresh iterator. `count` is the COUNT hint.
+ */
+export function scanStep<T>(owner: object, open: () => Iterator<T>, cursor: number, count: number): ScanStep<T> {
+  let parked = parkedByOwner.get(owner) as Map<number, Parked<T>> | undefined;
+  if (!parked) {
+    parked = new Map();
+    parkedByOwner.set(owner, parked as Map<number, Parked<unknown>>);
+  }
+  let state: Parked<T> | undefined = cursor === 0 ? undefined : parked.get(cursor);
+  if (state) parked.delete(cursor);
+  else state = { iterator: open() };
+  const items: T[] = [];
+  for (let i = 0; i < count; i++) {
+    const next = state.iterator.next();
+    if (next.done) return { cursor: 0, items };
+    items.push(next.value);
+  }
+  const id = nextCursor++;
+  if (nextCursor > Number.MAX_SAFE_INTEGER - 1) nextCursor = 1;
+  parked.set(id, state);
+  if (parked.size > MAX_PARKED) {
+    const oldest = parked.keys().next().value as number;
+    parked.delete(oldest);
+  }
+  return { cursor: id, items };
+}
