@@ -17,9 +17,7 @@ for (const file of readdirSync(commandsDir).sort()) {
   const doc = JSON.parse(readFileSync(join(commandsDir, file), 'utf8'));
   for (const [name, spec] of Object.entries(doc)) {
     const { function: _fn, get_keys_function: _gk, ...rest } = spec;
-    const fullName = spec.container
-      ? `${spec.container.toLowerCase()}|${name.toLowerCase()}`
-      : name.toLowerCase();
+    const fullName = spec.container ? `${spec.container.toLowerCase()}|${name.toLowerCase()}` : name.toLowerCase();
     table[fullName] = { name: name.toLowerCase(), ...rest };
   }
 }

@@ -53,7 +53,11 @@ export class Client extends RespWriter implements WatchingClient {
   multiError = false;
   /** A WATCHed key was modified: EXEC answers a null array. */
   dirtyCas = false;
-  watched: { db: Database; key: string }[] = [];
+  /**
+   * WATCHed keys. `expired` records that the key was already logically expired when
+   * watched: its deletion by expiry is then not a change (multi.c, watchedKey.expired).
+   */
+  watched: { db: Database; key: string; expired: boolean }[] = [];
 
   // Pub/Sub
   readonly channels = new Set<string>();
@@ -74,6 +78,8 @@ export class Client extends RespWriter implements WatchingClient {
   closed = false;
   /** The command currently executing replied with an error (failed_calls). */
   commandFailed = false;
+  /** forceCommandPropagation(): replicate this command even though it changed no key (PUBLISH). */
+  forcePropagation = false;
   /** Per-command argv rewrite for propagation (SET EX -> SET PXAT, ...). */
   propagateArgv: string[][] | undefined;
 
@@ -104,6 +110,16 @@ export class Client extends RespWriter implements WatchingClient {
   }
 
   markDirtyCas(): void {
+    this.dirtyCas = true;
+  }
+
+  watchedKeyTouched(db: Database, key: string): void {
+    const entry = this.watched.find((w) => w.db === db && w.key === key);
+    if (entry?.expired) {
+      // Deleting an already-expired key is logically no change.
+      if (!db.dict.has(key)) entry.expired = false;
+      return;
+    }
     this.dirtyCas = true;
   }
 

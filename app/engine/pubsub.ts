@@ -8,6 +8,41 @@ import { globMatch } from './glob.js';
 export class PubSub {
   readonly channels = new Map<string, Set<Client>>();
   readonly patterns = new Map<string, Set<Client>>();
+  /** Sharded channels (SSUBSCRIBE/SPUBLISH): in a standalone server, plain channels of their own. */
+  readonly shardChannels = new Map<string, Set<Client>>();
+
+  ssubscribe(c: Client, channel: string): boolean {
+    if (c.shardChannels.has(channel)) return false;
+    c.shardChannels.add(channel);
+    let subs = this.shardChannels.get(channel);
+    if (!subs) this.shardChannels.set(channel, (subs = new Set()));
+    subs.add(c);
+    return true;
+  }
+
+  sunsubscribe(c: Client, channel: string): boolean {
+    if (!c.shardChannels.delete(channel)) return false;
+    const subs = this.shardChannels.get(channel);
+    if (subs) {
+      subs.delete(c);
+      if (subs.size === 0) this.shardChannels.delete(channel);
+    }
+    return true;
+  }
+
+  /** SPUBLISH: only exact subscribers of the shard channel receive an "smessage". */
+  spublish(channel: string, message: string): number {
+    const subs = this.shardChannels.get(channel);
+    if (!subs) return 0;
+    for (const c of subs) {
+      c.pushLen(3);
+      c.bulk('smessage');
+      c.bulk(channel);
+      c.bulk(message);
+      c.scheduleFlush();
+    }
+    return subs.size;
+  }
 
   subscribe(c: Client, channel: string): boolean {
     if (c.channels.has(channel)) return false;
@@ -80,5 +115,6 @@ export class PubSub {
   removeClient(c: Client): void {
     for (const ch of [...c.channels]) this.unsubscribe(c, ch);
     for (const p of [...c.patterns]) this.punsubscribe(c, p);
+    for (const ch of [...c.shardChannels]) this.sunsubscribe(c, ch);
   }
 }

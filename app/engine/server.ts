@@ -73,6 +73,7 @@ export class Server implements KeyspaceHost {
   private readonly listeners: NetServer[] = [];
   private readonly pendingWrite = new Set<Client>();
   private flushScheduled = false;
+  private execPropagation: { dbId: number; argv: string[] }[] | undefined;
   private cronTimer: NodeJS.Timeout | undefined;
   private cronLoops = 0;
   private shuttingDown = false;
@@ -310,7 +311,9 @@ export class Server implements KeyspaceHost {
     }
     const isWrite = cmd.isWrite || (cmd.name === 'exec' && c.multiQueue.some((q) => q.cmd.isWrite));
     const mayReplicate =
-      isWrite || cmd.has('may_replicate') || (cmd.name === 'exec' && c.multiQueue.some((q) => q.cmd.has('may_replicate')));
+      isWrite ||
+      cmd.has('may_replicate') ||
+      (cmd.name === 'exec' && c.multiQueue.some((q) => q.cmd.has('may_replicate')));
     if (!c.authenticated && !cmd.has('no_auth')) {
       this.rejectCommand(c, cmd, 'NOAUTH Authentication required.');
       return;
@@ -358,6 +361,7 @@ export class Server implements KeyspaceHost {
     const replyMark = c.out.length;
     c.commandFailed = false;
     c.propagateArgv = undefined;
+    c.forcePropagation = false;
     const start = process.hrtime.bigint();
     try {
       cmd.handler!(c, argv);
@@ -379,7 +383,7 @@ export class Server implements KeyspaceHost {
     this.stats.totalCommands++;
     if (!cmd.has('skip_slowlog')) this.slowlogPush(c, argv, usec);
     if (this.monitors.size > 0 && !cmd.has('skip_monitor') && !cmd.has('admin')) this.feedMonitors(c, argv);
-    if (this.dirty !== dirtyBefore && cmd.name !== 'exec') {
+    if ((this.dirty !== dirtyBefore || c.forcePropagation) && cmd.name !== 'exec') {
       this.propagate(c.db.id, c.propagateArgv ?? [argv]);
     }
     this.applyReplyMode(c, replyMark);
@@ -425,11 +429,40 @@ export class Server implements KeyspaceHost {
     return false;
   }
 
-  /** Propagation to replicas (filled in by the replication issue); counts for now. */
+  /**
+   * alsoPropagate(): queue commands for replicas. Inside EXEC they are collected and
+   * sent wrapped in MULTI/EXEC when there is more than one (propagatePendingCommands).
+   */
   propagate(dbId: number, commands: string[][]): void {
-    void dbId;
-    void commands;
+    for (const argv of commands) {
+      if (this.execPropagation) this.execPropagation.push({ dbId, argv });
+      else this.replicationFeed(dbId, argv);
+    }
   }
+
+  beginExecPropagation(): void {
+    this.execPropagation = [];
+  }
+
+  endExecPropagation(): void {
+    const pending = this.execPropagation ?? [];
+    this.execPropagation = undefined;
+    if (pending.length === 0) return;
+    const wrap = pending.length > 1;
+    if (wrap) this.replicationFeed(pending[0]!.dbId, ['MULTI']);
+    for (const { dbId, argv } of pending) this.replicationFeed(dbId, argv);
+    if (wrap) this.replicationFeed(pending[pending.length - 1]!.dbId, ['EXEC']);
+  }
+
+  /**
+   * The replication stream's entry point (replicationFeedSlaves). Replication
+   * arrives with the next issue; until then listeners (tests, the lab) observe it.
+   */
+  replicationFeed(dbId: number, argv: string[]): void {
+    for (const listener of this.propagationListeners) listener(dbId, argv);
+  }
+
+  readonly propagationListeners: ((dbId: number, argv: string[]) => void)[] = [];
 
   private feedMonitors(c: Client, argv: readonly string[]): void {
     const now = Date.now();
@@ -448,9 +481,9 @@ export class Server implements KeyspaceHost {
     if (threshold < 0 || usec < threshold) return;
     // Like Redis: at most 32 arguments, each at most 128 bytes.
     const maxArgs = 32;
-    const shown = argv.slice(0, argv.length > maxArgs ? maxArgs - 1 : maxArgs).map((a) =>
-      a.length > 128 ? `${a.slice(0, 128)}... (${a.length - 128} more bytes)` : a,
-    );
+    const shown = argv
+      .slice(0, argv.length > maxArgs ? maxArgs - 1 : maxArgs)
+      .map((a) => (a.length > 128 ? `${a.slice(0, 128)}... (${a.length - 128} more bytes)` : a));
     if (argv.length > maxArgs) shown.push(`... (${argv.length - maxArgs + 1} more arguments)`);
     this.slowlog.unshift({
       id: this.slowlogNextId++,
@@ -558,13 +591,14 @@ export class Server implements KeyspaceHost {
 
   onKeyExpired(db: Database, key: string): void {
     this.stats.expiredKeys++;
+    this.onKeyModified(db, key);
     this.notify('x', 'expired', key, db.id);
     this.propagate(db.id, [[this.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]]);
   }
 
   onKeyModified(db: Database, key: string): void {
     const watchers = db.watchedKeys.get(key);
-    if (watchers) for (const w of watchers) w.markDirtyCas();
+    if (watchers) for (const w of watchers) w.watchedKeyTouched(db, key);
   }
 
   onReadLookup(db: Database, key: string, hit: boolean): void {
@@ -607,7 +641,12 @@ export class Server implements KeyspaceHost {
     let watchers = c.db.watchedKeys.get(key);
     if (!watchers) c.db.watchedKeys.set(key, (watchers = new Set()));
     watchers.add(c);
-    c.watched.push({ db: c.db, key });
+    c.watched.push({ db: c.db, key, expired: isLogicallyExpired(c.db, key) });
+  }
+
+  /** isWatchedKeyExpired(): a watched key that has expired since WATCH fails EXEC. */
+  watchedKeyExpired(c: Client): boolean {
+    return c.watched.some((w) => !w.expired && isLogicallyExpired(w.db, w.key));
   }
 
   unwatchAll(c: Client): void {
@@ -621,9 +660,18 @@ export class Server implements KeyspaceHost {
     c.dirtyCas = false;
   }
 
-  /** Every key watched in a db is touched (FLUSHDB, SWAPDB, FLUSHALL). */
-  touchAllWatched(db: Database): void {
-    for (const watchers of db.watchedKeys.values()) for (const w of watchers) w.markDirtyCas();
+  /**
+   * touchAllWatchedKeysInDb(): call BEFORE emptying `emptied` (FLUSHDB, FLUSHALL) or
+   * swapping it with `replacedWith` (SWAPDB). A watcher fails its EXEC when its key
+   * existed in the emptied db or exists in the db that replaces it.
+   */
+  touchAllWatched(emptied: Database, replacedWith?: Database): void {
+    for (const [key, watchers] of emptied.watchedKeys) {
+      const existed = emptied.dict.has(key);
+      const willExist = replacedWith?.dict.has(key) ?? false;
+      if (!existed && !willExist) continue;
+      for (const w of watchers) w.markDirtyCas();
+    }
   }
 
   // ---------------------------------------------------------------- CLIENT PAUSE
@@ -712,6 +760,11 @@ export class Server implements KeyspaceHost {
       `events=${events} cmd=${c.lastCommand} user=default redir=-1 resp=${c.resp}`
     );
   }
+}
+
+function isLogicallyExpired(db: Database, key: string): boolean {
+  const when = db.expires.get(key);
+  return when !== undefined && when <= Date.now();
 }
 
 export interface SlowlogEntry {

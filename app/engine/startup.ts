@@ -27,9 +27,7 @@ export async function startEngine(
   const server = new Server(config);
   const log = server.log;
   log.warning('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo');
-  log.warning(
-    `Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`,
-  );
+  log.warning(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);
   if (config.configFile) {
     log.warning('Configuration loaded');
   } else {

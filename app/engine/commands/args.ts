@@ -25,17 +25,21 @@ export function toInt(text: string): number | null {
   if (len === 0 || len > 20) return null;
   if (!INT_RE.test(text)) return null;
   if ((text[0] === '0' && len > 1) || (text[0] === '-' && (text[1] === '0' || len === 1))) return null;
-  const n = Number(text);
-  if (n > 9223372036854775807 || n < -9223372036854775808) return null;
-  return n;
+  // Only 19+ digit inputs can overflow int64; check those exactly.
+  if (len >= 19) {
+    const b = BigInt(text);
+    if (b > INT64_MAX || b < INT64_MIN) return null;
+  }
+  return Number(text);
 }
+
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
 
 /** Exact int64 parsing (INCR and friends must not lose precision beyond 2^53). */
 export function toInt64(text: string): bigint | null {
   if (toInt(text) === null) return null;
-  const b = BigInt(text);
-  if (b > 9223372036854775807n || b < -9223372036854775808n) return null;
-  return b;
+  return BigInt(text);
 }
 
 /** getLongLongFromObjectOrReply(): the integer or a CommandError with Redis's text. */

@@ -1,3 +1,83 @@
+/** MULTI, EXEC, DISCARD, WATCH, UNWATCH (multi.c). */
+import type { Client } from '../client.js';
 import type { CommandModule } from '../command-table.js';
 
-export const transactionCommands: CommandModule = {};
+function discardTransaction(c: Client): void {
+  c.inMulti = false;
+  c.multiQueue = [];
+  c.multiError = false;
+  c.server.unwatchAll(c);
+}
+
+export const transactionCommands: CommandModule = {
+  multi(c) {
+    if (c.inMulti) {
+      c.error('ERR MULTI calls can not be nested');
+      return;
+    }
+    c.inMulti = true;
+    c.multiQueue = [];
+    c.multiError = false;
+    c.ok();
+  },
+
+  discard(c) {
+    if (!c.inMulti) {
+      c.error('ERR DISCARD without MULTI');
+      return;
+    }
+    discardTransaction(c);
+    c.ok();
+  },
+
+  exec(c) {
+    const server = c.server;
+    if (!c.inMulti) {
+      c.error('ERR EXEC without MULTI');
+      return;
+    }
+    if (server.watchedKeyExpired(c)) c.dirtyCas = true;
+    if (c.multiError || c.dirtyCas) {
+      if (c.multiError) c.error('EXECABORT Transaction discarded because of previous errors.');
+      else c.nullArray();
+      discardTransaction(c);
+      return;
+    }
+    const queue = c.multiQueue;
+    // Watched keys no longer matter once EXEC runs; inMulti stays set while the
+    // queue runs so blocking commands behave as non-blocking (CLIENT_DENY_BLOCKING).
+    server.unwatchAll(c);
+    c.arrayLen(queue.length);
+    server.beginExecPropagation();
+    try {
+      for (const { cmd, argv } of queue) {
+        // A replica that became read-only meanwhile refuses queued writes.
+        if (server.isReplica() && server.config.bool('replica-read-only') && !c.isMaster && cmd.isWrite) {
+          c.error("READONLY You can't write against a read only replica.");
+          continue;
+        }
+        server.call(c, cmd, argv);
+      }
+    } finally {
+      server.endExecPropagation();
+      c.inMulti = false;
+      c.multiQueue = [];
+      c.multiError = false;
+    }
+  },
+
+  watch(c, argv) {
+    if (c.inMulti) {
+      c.error('ERR WATCH inside MULTI is not allowed');
+      return;
+    }
+    // A client already marked dirty need not track more keys (multi.c does the same).
+    if (!c.dirtyCas) for (let i = 1; i < argv.length; i++) c.server.watch(c, argv[i]!);
+    c.ok();
+  },
+
+  unwatch(c) {
+    c.server.unwatchAll(c);
+    c.ok();
+  },
+};

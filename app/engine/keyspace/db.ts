@@ -132,5 +132,8 @@ export class Database {
 
 /** The part of a client that WATCH bookkeeping touches. */
 export interface WatchingClient {
+  /** A watched key was modified (touchWatchedKey in multi.c). */
+  watchedKeyTouched(db: Database, key: string): void;
+  /** FLUSHDB/SWAPDB: the transaction must fail. */
   markDirtyCas(): void;
 }
