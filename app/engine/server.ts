@@ -128,7 +128,9 @@ export class Server implements KeyspaceHost {
     return new Promise((resolve, reject) => {
       const listener = createServer({ noDelay: true }, (socket) => this.accept(socket));
       listener.once('error', reject);
-      listener.listen({ host, port, backlog: this.config.num('tcp-backlog'), exclusive: true }, () => {
+      // Like Redis (IPV6_V6ONLY), an IPv6 socket does not also claim the IPv4 port.
+      const ipv6Only = host.includes(':');
+      listener.listen({ host, port, backlog: this.config.num('tcp-backlog'), exclusive: true, ipv6Only }, () => {
         listener.off('error', reject);
         resolve(listener);
       });

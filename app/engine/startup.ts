@@ -28,15 +28,17 @@ export async function startEngine(
   const log = server.log;
   log.warning('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo');
   log.warning(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);
-  if (config.configFile) {
+  // Like Redis: any argument (a file or --options) counts as a configuration.
+  if (argv.length > 0) {
     log.warning('Configuration loaded');
   } else {
     log.warning(
-      `Warning: no config file specified, using the default config. In order to specify a config file use ` +
-        `${argv.length ? 'replica-lab-server' : 'replica-lab-server'} /path/to/redis.conf`,
+      'Warning: no config file specified, using the default config. In order to specify a config file use ' +
+        'replica-lab-server /path/to/redis.conf',
     );
   }
   log.role = 'M';
+  log.notice('monotonic clock: POSIX clock_gettime');
   await server.listen();
   log.notice(`Running mode=standalone, port=${server.boundPort()}.`);
   server.writePidFile();
