@@ -92,7 +92,7 @@ export class Client extends RespWriter implements WatchingClient {
     this.db = server.dbs[0]!;
     this.authenticated = !server.authRequiredByDefault();
     this.parser = new RequestParser({
-      maxBulkLen: server.config.num('proto-max-bulk-len'),
+      maxBulkLen: () => server.config.num('proto-max-bulk-len'),
       authRequired: () => !this.authenticated,
       isMaster: () => this.isMaster,
     });

@@ -11,6 +11,7 @@ import { Client } from './client.js';
 import { Command, CommandTable } from './command-table.js';
 import { ALL_COMMAND_MODULES } from './commands/index.js';
 import type { ServerConfig } from './config/index.js';
+import { applyCommandRenames } from './config/renames.js';
 import { Database, type KeyspaceHost } from './keyspace/db.js';
 import { Logger, type LogLevel } from './log.js';
 import { PubSub } from './pubsub.js';
@@ -19,6 +20,8 @@ import { ProtocolError } from '../resp/request-parser.js';
 import { quoteRepr } from '../resp/repr.js';
 import { activeExpireCycle } from './keyspace/expire.js';
 import { CommandError } from './commands/args.js';
+import { clientInfoString } from './commands/client.js';
+import { recordLatency } from './info.js';
 
 export const REDIS_VERSION = '7.0.15';
 
@@ -85,6 +88,7 @@ export class Server implements KeyspaceHost {
     const databases = config.num('databases');
     for (let i = 0; i < databases; i++) this.dbs.push(new Database(i, this));
     this.commands = new CommandTable(ALL_COMMAND_MODULES);
+    applyCommandRenames(this.commands, config.renamedCommands);
     this.blocking = new BlockingRegistry((c) => this.resumeAfterBlock(c));
     this.applyLoggingConfig();
     config.onChange('loglevel', () => this.applyLoggingConfig());
@@ -93,6 +97,11 @@ export class Server implements KeyspaceHost {
     config.onChange('client-output-buffer-limit', () => this.applyOutputLimits());
     this.applyNotifyFlags();
     config.onChange('notify-keyspace-events', () => this.applyNotifyFlags());
+    config.onChange('hz', () => {
+      if (!this.cronTimer) return;
+      clearInterval(this.cronTimer);
+      this.startCron();
+    });
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -122,6 +131,35 @@ export class Server implements KeyspaceHost {
         throw new ServerExit(1);
       }
     }
+  }
+
+  /**
+   * CONFIG SET port/bind: listen on the configured addresses again. As
+   * changeListenPort() does, a port change binds the new sockets before closing
+   * the old ones, which stay on failure; a bind change (changeBindAddr) must
+   * release the addresses first. Rejects when a required address cannot be bound.
+   */
+  async relisten(portOnly: boolean): Promise<void> {
+    const previous = this.listeners.splice(0);
+    // close() releases the listening socket at once; its callback would wait for every client.
+    if (!portOnly) for (const listener of previous) listener.close();
+    const port = this.config.num('port');
+    for (const rawAddr of this.config.str('bind').split(/\s+/).filter((b) => b !== '')) {
+      const optional = rawAddr.startsWith('-');
+      const addr = optional ? rawAddr.slice(1) : rawAddr;
+      const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
+      try {
+        this.listeners.push(await this.bindOne(host, port));
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        if (optional && (e.code === 'EADDRNOTAVAIL' || e.code === 'EAFNOSUPPORT')) continue;
+        this.log.warning(`Warning: Could not create server TCP listening socket ${addr}:${port}: bind: ${e.message}`);
+        for (const listener of this.listeners.splice(0)) listener.close();
+        if (portOnly) this.listeners.push(...previous);
+        throw err;
+      }
+    }
+    if (portOnly) for (const listener of previous) listener.close();
   }
 
   private bindOne(host: string, port: number): Promise<NetServer> {
@@ -216,18 +254,27 @@ export class Server implements KeyspaceHost {
     socket.on('data', (chunk: Buffer) => {
       this.stats.netInputBytes += chunk.length;
       c.lastInteraction = Date.now();
+      // A client about to be closed runs nothing more: do not keep what it sends.
+      if (c.closeAfterReply || c.closed) return;
       c.parser.feed(chunk);
+      if (!c.isMaster && c.parser.bufferedBytes() > this.config.num('client-query-buffer-limit')) {
+        this.log.warning(
+          `Closing client that reached max query buffer length: ${this.clientInfoLine(c)} ` +
+            `(qbuf initial bytes: ${quoteRepr(c.parser.pendingPreview(64))})`,
+        );
+        this.freeClient(c);
+        return;
+      }
       this.processInput(c);
     });
     socket.on('error', () => this.freeClient(c));
     socket.on('close', () => this.freeClient(c));
   }
 
-  /** Protected mode: with no password and the default bind, only loopback may connect. */
+  /** Protected mode (Redis 7.0): with no password, only loopback may connect, whatever `bind` says. */
   private deniedByProtectedMode(socket: Socket): boolean {
     if (!this.config.bool('protected-mode')) return false;
     if (this.config.str('requirepass') !== '') return false;
-    if (!isDefaultBind(this.config.str('bind'))) return false;
     const addr = socket.remoteAddress ?? '';
     return !(addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.'));
   }
@@ -258,8 +305,9 @@ export class Server implements KeyspaceHost {
         argv = c.parser.next();
       } catch (err) {
         if (!(err instanceof ProtocolError)) throw err;
-        c.error('ERR ' + err.message);
-        this.log.verbose(`Protocol error (${err.message}) from client: ${this.clientInfoLine(c)}`);
+        if (!err.silent) c.error('ERR ' + err.message);
+        const level = c.isMaster ? 'warning' : 'verbose';
+        this.log.log(level, `Protocol error (${err.reason}) from client: ${this.clientInfoLine(c)}`);
         c.closeAfterFlush();
         return;
       }
@@ -364,6 +412,8 @@ export class Server implements KeyspaceHost {
     c.commandFailed = false;
     c.propagateArgv = undefined;
     c.forcePropagation = false;
+    // Set before running, as Redis does, so CLIENT LIST/INFO show the running command.
+    c.lastCommand = cmd.fullName;
     const start = process.hrtime.bigint();
     try {
       cmd.handler!(c, argv);
@@ -378,10 +428,10 @@ export class Server implements KeyspaceHost {
     }
     const usec = Number((process.hrtime.bigint() - start) / 1000n);
     this.currentClient = previousClient;
-    c.lastCommand = cmd.fullName;
     if (c.commandFailed) cmd.failedCalls++;
     cmd.calls++;
     cmd.usec += usec;
+    recordLatency(this, cmd.fullName, usec);
     this.stats.totalCommands++;
     if (!cmd.has('skip_slowlog')) this.slowlogPush(c, argv, usec);
     if (this.monitors.size > 0 && !cmd.has('skip_monitor') && !cmd.has('admin')) this.feedMonitors(c, argv);
@@ -519,13 +569,14 @@ export class Server implements KeyspaceHost {
       if (data.length > 0) {
         this.stats.netOutputBytes += data.length;
         if (c.closeAfterReply) {
-          c.socket.end(data, 'latin1');
+          // Close as Redis does once the reply is out: unread input then resets the peer.
+          c.socket.end(data, 'latin1', () => this.freeClient(c));
           continue;
         }
         c.socket.write(data, 'latin1');
         this.checkOutputLimits(c);
       } else if (c.closeAfterReply) {
-        c.socket.end();
+        c.socket.end(() => this.freeClient(c));
       }
     }
   }
@@ -665,14 +716,30 @@ export class Server implements KeyspaceHost {
   /**
    * touchAllWatchedKeysInDb(): call BEFORE emptying `emptied` (FLUSHDB, FLUSHALL) or
    * swapping it with `replacedWith` (SWAPDB). A watcher fails its EXEC when its key
-   * existed in the emptied db or exists in the db that replaces it.
+   * existed in the emptied db or exists in the db that replaces it, except that a key
+   * already expired when watched is no logical change when it goes away or is
+   * replaced by another expired key (multi.c's watchedKey.expired rules).
    */
   touchAllWatched(emptied: Database, replacedWith?: Database): void {
     for (const [key, watchers] of emptied.watchedKeys) {
       const existed = emptied.dict.has(key);
       const willExist = replacedWith?.dict.has(key) ?? false;
       if (!existed && !willExist) continue;
-      for (const w of watchers) w.markDirtyCas();
+      const replacementExpired = willExist && isLogicallyExpired(replacedWith!, key);
+      for (const w of watchers) {
+        const entry = w instanceof Client ? w.watched.find((e) => e.db === emptied && e.key === key) : undefined;
+        if (entry?.expired) {
+          if (!willExist) {
+            entry.expired = false;
+            continue;
+          }
+          if (replacementExpired) continue;
+        } else if (entry && !existed && replacementExpired) {
+          entry.expired = true;
+          continue;
+        }
+        w.markDirtyCas();
+      }
     }
   }
 
@@ -738,30 +805,9 @@ export class Server implements KeyspaceHost {
 
   /** One CLIENT LIST line (catClientInfoString). */
   clientInfoLine(c: Client): string {
-    const now = Date.now();
-    let flags = '';
-    if (c.isReplica) flags += c.monitor ? 'O' : 'S';
-    if (c.isMaster) flags += 'M';
-    if (c.inPubSubContext) flags += 'P';
-    if (c.inMulti) flags += 'x';
-    if (c.blocked) flags += 'b';
-    if (c.dirtyCas) flags += 'd';
-    if (c.closeAfterReply) flags += 'c';
-    if (c.noEvict) flags += 'e';
-    if (c.monitor && !c.isReplica) flags += 'O';
-    if (flags === '') flags = 'N';
-    const events = c.closed ? '' : 'r';
-    const qbuf = c.parser.bufferedBytes();
-    const omem = c.socket?.writableLength ?? 0;
-    return (
-      `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${fdOf(c)} name=${c.name} ` +
-      `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} ` +
-      `flags=${flags} db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} ` +
-      `multi=${c.inMulti ? c.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=${qbuf > 0 ? 20474 : 0} ` +
-      `argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=${omem} tot-mem=${22400 + qbuf + omem} ` +
-      `events=${events} cmd=${c.lastCommand} user=default redir=-1 resp=${c.resp}`
-    );
+    return clientInfoString(c);
   }
+
 }
 
 function isLogicallyExpired(db: Database, key: string): boolean {
@@ -806,10 +852,6 @@ export const PROTECTED_MODE_ERROR =
   "'--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need " +
   'to do one of the above things in order for the server to start accepting connections from the outside.';
 
-function isDefaultBind(bind: string): boolean {
-  const normalized = bind.trim().split(/\s+/).join(' ');
-  return normalized === '127.0.0.1 -::1' || normalized === '';
-}
 
 /** "256mb", "64k", "1gb", plain bytes: memtoull() units (k=1000, kb=1024). */
 export function parseMemory(text: string): number {
@@ -834,10 +876,4 @@ function randomHex(length: number): string {
   let s = '';
   for (let i = 0; i < length; i++) s += Math.floor(Math.random() * 16).toString(16);
   return s;
-}
-
-/** A stable small number standing in for the socket's file descriptor. */
-function fdOf(c: Client): number {
-  const handle = (c.socket as unknown as { _handle?: { fd?: number } } | undefined)?._handle;
-  return handle?.fd ?? -1;
 }

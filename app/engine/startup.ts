@@ -31,6 +31,7 @@ export async function startEngine(
   // Like Redis: any argument (a file or --options) counts as a configuration.
   if (argv.length > 0) {
     log.warning('Configuration loaded');
+    for (const warning of config.startupWarnings) log.warning(warning);
   } else {
     log.warning(
       'Warning: no config file specified, using the default config. In order to specify a config file use ' +

@@ -51,7 +51,8 @@ export function splitInlineArgs(line: string): string[] | null {
           break;
         }
         const c = line[i]!;
-        if (isSpace(c)) done = true;
+        // Unlike the blanks skipped between tokens, \v and \f do not end a token.
+        if (c === ' ' || c === '\n' || c === '\r' || c === '\t') done = true;
         else if (c === '"') inDouble = true;
         else if (c === "'") inSingle = true;
         else current += c;

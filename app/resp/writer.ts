@@ -138,7 +138,6 @@ export function formatDouble(d: number): string {
   return formatG17(d);
 }
 
-
 /**
  * C's printf("%.17g"). JS's shortest round-trip representation is not what Redis
  * prints (Redis prints 17 significant digits, e.g. 3.1000000000000001), so this

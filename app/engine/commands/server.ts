@@ -1,3 +1,120 @@
+/** Server introspection commands: INFO, TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG. */
+import type { Client } from '../client.js';
 import type { CommandModule } from '../command-table.js';
+import { lastSaveTime, replyInfo } from '../info.js';
+import { ERR_SYNTAX, toInt } from './args.js';
+import { subcommandSyntaxError } from './client.js';
+import { replyHelp } from './help.js';
 
-export const serverCommands: CommandModule = {};
+const SLOWLOG_HELP = [
+  'GET [<count>]',
+  '    Return top <count> entries from the slowlog (default: 10, -1 mean all).',
+  '    Entries are made of:',
+  '    id, timestamp, time in microseconds, arguments array, client IP and port,',
+  '    client name',
+  'LEN',
+  '    Return the length of the slowlog.',
+  'RESET',
+  '    Reset the slowlog.',
+];
+
+function slowlogGet(c: Client, argv: string[]): void {
+  if (argv.length > 3) {
+    subcommandSyntaxError(c, argv);
+    return;
+  }
+  const log = c.server.slowlog;
+  let count = 10;
+  if (argv.length === 3) {
+    const n = toInt(argv[2]!);
+    if (n === null || n < -1) {
+      c.error('ERR count should be greater than or equal to -1');
+      return;
+    }
+    count = n === -1 ? log.length : n;
+  }
+  const entries = log.slice(0, count);
+  c.arrayLen(entries.length);
+  for (const e of entries) {
+    c.arrayLen(6);
+    c.integer(e.id);
+    c.integer(e.time);
+    c.integer(e.usec);
+    c.bulkArray(e.argv);
+    c.bulk(e.peer);
+    c.bulk(e.name);
+  }
+}
+
+/** SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] (db.c shutdownCommand). */
+function shutdown(c: Client, argv: string[]): void {
+  let noSave = false;
+  let save = false;
+  let otherFlags = false;
+  let abort = false;
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i]!.toLowerCase();
+    if (arg === 'nosave') noSave = true;
+    else if (arg === 'save') save = true;
+    else if (arg === 'now' || arg === 'force') otherFlags = true;
+    else if (arg === 'abort') abort = true;
+    else {
+      c.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  if ((abort && (noSave || save || otherFlags)) || (noSave && save)) {
+    c.error(ERR_SYNTAX);
+    return;
+  }
+  if (abort) {
+    // Shutdown here is immediate (no replicas to wait for): never in progress.
+    c.error('ERR No shutdown in progress.');
+    return;
+  }
+  // Persistence on shutdown arrives with the RDB layer; until then every shutdown is NOSAVE.
+  c.server.shutdown();
+}
+
+export const serverCommands: CommandModule = {
+  info(c, argv) {
+    replyInfo(c, argv.slice(1));
+  },
+
+  time(c) {
+    // Wall-clock time with microsecond resolution, as gettimeofday().
+    const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    c.arrayLen(2);
+    c.bulk(String(Math.floor(micros / 1e6)));
+    c.bulk(String(micros % 1e6));
+  },
+
+  lastsave(c) {
+    c.integer(lastSaveTime(c.server));
+  },
+
+  shutdown,
+
+  monitor(c) {
+    // A replica connection never becomes a monitor; MONITOR twice is a no-op.
+    if (c.isReplica || c.monitor) return;
+    c.monitor = true;
+    c.server.monitors.add(c);
+    c.ok();
+  },
+
+  'slowlog|help'(c) {
+    replyHelp(c, 'slowlog', SLOWLOG_HELP);
+  },
+
+  'slowlog|get': slowlogGet,
+
+  'slowlog|len'(c) {
+    c.integer(c.server.slowlog.length);
+  },
+
+  'slowlog|reset'(c) {
+    c.server.slowlog.length = 0;
+    c.ok();
+  },
+};

@@ -4,6 +4,7 @@
  * deletes a logically expired key and propagates a DEL; a replica only hides it,
  * because a replica's keys are removed by its master's DELs.
  */
+import type { StringEncoding } from './string-encoding.js';
 import type { RedisValue } from './types.js';
 
 /** What a database needs from the server that owns it. */
@@ -24,11 +25,17 @@ export interface KeyspaceHost {
 }
 
 export class Database {
-  readonly dict = new Map<string, RedisValue>();
+  /** Not readonly: SWAPDB exchanges the contents of two databases (swapContents). */
+  dict = new Map<string, RedisValue>();
   /** Absolute unix time in milliseconds at which a key expires. */
-  readonly expires = new Map<string, number>();
+  expires = new Map<string, number>();
   /** Clients WATCHing each key of this db. */
   readonly watchedKeys = new Map<string, Set<WatchingClient>>();
+  /**
+   * OBJECT ENCODING of string values that differ from what their bytes imply
+   * (keyspace/string-encoding.ts); forgotten whenever the key's value is replaced.
+   */
+  stringEncodings = new Map<string, StringEncoding>();
   /** Average TTL estimate for INFO keyspace (avg_ttl), refreshed by the active expire cycle. */
   avgTtl = 0;
 
@@ -65,7 +72,8 @@ export class Database {
   /** Is the key logically expired? Deletes it when this server may (see class comment). */
   expireIfNeeded(key: string): boolean {
     const when = this.expires.get(key);
-    if (when === undefined || when > this.host.now()) return false;
+    // keyIsExpired(): a key expires once now > when, not at when itself.
+    if (when === undefined || when >= this.host.now()) return false;
     if (this.host.isReplica()) {
       // The master's DEL will come; commands from the master itself still see the key.
       return !this.host.executingMasterCommand();
@@ -80,18 +88,21 @@ export class Database {
   setKey(key: string, value: RedisValue, keepTtl = false): void {
     this.dict.set(key, value);
     if (!keepTtl) this.expires.delete(key);
+    if (this.stringEncodings.size !== 0) this.stringEncodings.delete(key);
     this.host.onKeyModified(this, key);
   }
 
   /** Replaces the value object in place of an existing key, keeping its TTL. */
   overwriteValue(key: string, value: RedisValue): void {
     this.dict.set(key, value);
+    if (this.stringEncodings.size !== 0) this.stringEncodings.delete(key);
   }
 
   /** Deletes a key and its TTL; true if it existed. Does not notify anyone. */
   deleteKey(key: string): boolean {
     if (!this.dict.delete(key)) return false;
     this.expires.delete(key);
+    if (this.stringEncodings.size !== 0) this.stringEncodings.delete(key);
     return true;
   }
 
@@ -120,11 +131,23 @@ export class Database {
     this.host.onKeyModified(this, key);
   }
 
+  /**
+   * SWAPDB: exchanges keys, TTLs and the TTL estimate with another database. WATCHed
+   * keys stay with their database, as in dbSwapDatabases(): clients keep their db.
+   */
+  swapContents(other: Database): void {
+    [this.dict, other.dict] = [other.dict, this.dict];
+    [this.expires, other.expires] = [other.expires, this.expires];
+    [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
+    [this.stringEncodings, other.stringEncodings] = [other.stringEncodings, this.stringEncodings];
+  }
+
   /** Empties the database; returns the number of keys removed. */
   clear(): number {
     const removed = this.dict.size;
     this.dict.clear();
     this.expires.clear();
+    this.stringEncodings.clear();
     this.avgTtl = 0;
     return removed;
   }

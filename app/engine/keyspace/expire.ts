@@ -15,7 +15,8 @@ interface ExpireHost {
   config: { num(name: string): number };
 }
 
-const cursors = new WeakMap<Database, Iterator<[string, number]>>();
+/** Keyed by the expires Map itself, which SWAPDB moves between databases. */
+const cursors = new WeakMap<Map<string, number>, Iterator<[string, number]>>();
 
 export function activeExpireCycle(server: ExpireHost): void {
   const hz = Math.max(1, server.config.num('hz'));
@@ -30,7 +31,7 @@ export function activeExpireCycle(server: ExpireHost): void {
       let sampled = 0;
       let expired = 0;
       const toSample = Math.min(KEYS_PER_LOOP, db.expires.size);
-      let iterator = cursors.get(db) ?? db.expires.entries();
+      let iterator = cursors.get(db.expires) ?? db.expires.entries();
       for (let i = 0; i < toSample; i++) {
         let next = iterator.next();
         if (next.done) {
@@ -40,7 +41,7 @@ export function activeExpireCycle(server: ExpireHost): void {
         }
         const [key, when] = next.value;
         sampled++;
-        if (when <= now) {
+        if (now > when) {
           // expireIfNeeded() deletes, notifies and propagates.
           if (db.expireIfNeeded(key)) expired++;
         } else {
@@ -48,7 +49,7 @@ export function activeExpireCycle(server: ExpireHost): void {
           ttlSamples++;
         }
       }
-      cursors.set(db, iterator);
+      cursors.set(db.expires, iterator);
       if (Date.now() - start > budgetMs) break;
       if (sampled === 0 || (expired * 100) / sampled <= ACCEPTABLE_STALE_PERCENT) break;
     }

@@ -9,6 +9,8 @@
  * (evicted, or from before a restart) restarts from the beginning, which only adds
  * duplicates, which SCAN's contract allows.
  */
+import { CommandError } from '../commands/args.js';
+
 const MAX_PARKED = 1024;
 
 interface Parked<T> {
@@ -51,4 +53,21 @@ export function scanStep<T>(owner: object, open: () => Iterator<T>, cursor: numb
     parked.delete(oldest);
   }
   return { cursor: id, items };
+}
+
+const ULONG_MAX = 18446744073709551615n;
+
+/**
+ * parseScanCursorOrReply(): strtoul() semantics, as Redis parses cursors: optional
+ * sign ("-1" wraps around), no leading space, nothing after the digits, no overflow.
+ * Throws Redis's error text (callers are command handlers).
+ */
+export function parseScanCursor(text: string): number {
+  if (!/^[+-]?\d*$/.test(text) || /^[+-]$/.test(text)) throw new CommandError('ERR invalid cursor');
+  const digits = text.replace(/^[+-]/, '');
+  if (digits === '') return 0;
+  const magnitude = BigInt(digits);
+  if (magnitude > ULONG_MAX) throw new CommandError('ERR invalid cursor');
+  const value = text.startsWith('-') && magnitude !== 0n ? (1n << 64n) - magnitude : magnitude;
+  return Number(value);
 }
