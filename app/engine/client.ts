@@ -74,6 +74,10 @@ export class Client extends RespWriter implements WatchingClient {
   isMaster = false;
   /** Set when this connection is a replica of ours. */
   isReplica = false;
+  /** REPLCONF listening-port / ip-address / capa, sent by a replica before PSYNC. */
+  replicaListeningPort = 0;
+  replicaAnnouncedIp = '';
+  readonly replicaCapabilities = new Set<string>();
   closeAfterReply = false;
   closed = false;
   /** The command currently executing replied with an error (failed_calls). */

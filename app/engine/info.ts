@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
 import { REDIS_VERSION } from './server.js';
+import { latencyState } from './latency.js';
 
 /** Sections of `INFO` / `INFO default`, as genInfoSectionDict's default list. */
 const DEFAULT_SECTIONS = [
@@ -74,15 +75,14 @@ function lines(title: string, fields: readonly (readonly [string, string | numbe
   return s;
 }
 
-/** bytesToHuman(). */
+/** bytesToHuman(): 894.96K, 6.44M, ... */
 export function bytesToHuman(n: number): string {
-  const units = ['K', 'M', 'G', 'T', 'P'];
-  if (n < 1024) return `${n}B`;
-  let d = n / 1024;
-  for (const unit of units) {
-    if (d < 1024 || unit === 'P') return d < 1024 ? `${d.toFixed(2)}${unit}` : `${n}B`;
-    d /= 1024;
+  let scaled = n;
+  for (const unit of ['B', 'K', 'M', 'G', 'T', 'P']) {
+    if (scaled < 1024) return unit === 'B' ? `${n}B` : `${scaled.toFixed(2)}${unit}`;
+    scaled /= 1024;
   }
+  // Beyond petabytes Redis falls back to plain bytes.
   return `${n}B`;
 }
 
@@ -131,7 +131,10 @@ function clientsSection(server: Server): string {
   let maxIn = 0;
   let maxOut = 0;
   let inTimeoutTable = 0;
+  // Clients held by CLIENT PAUSE are blocked ones for Redis (BLOCKED_POSTPONE).
+  let postponed = 0;
   for (const c of server.clients.values()) {
+    if (c.paused) postponed++;
     if (!c.isReplica || c.monitor) normal++;
     maxIn = Math.max(maxIn, c.parser.bufferedBytes());
     maxOut = Math.max(maxOut, c.socket?.writableLength ?? 0);
@@ -143,7 +146,7 @@ function clientsSection(server: Server): string {
     ['maxclients', server.config.num('maxclients')],
     ['client_recent_max_input_buffer', maxIn],
     ['client_recent_max_output_buffer', maxOut],
-    ['blocked_clients', server.blocking.blockedCount],
+    ['blocked_clients', server.blocking.blockedCount + postponed],
     ['tracking_clients', 0],
     ['clients_in_timeout_table', inTimeoutTable],
   ]);
@@ -340,38 +343,40 @@ function statsSection(server: Server): string {
   ]);
 }
 
-/** The replication identity of this run (replid), until the replication layer owns it. */
-const replIds = new WeakMap<Server, string>();
-
-function replicationId(server: Server): string {
-  let id = replIds.get(server);
-  if (!id) {
-    id = '';
-    for (let i = 0; i < 40; i++) id += Math.floor(Math.random() * 16).toString(16);
-    replIds.set(server, id);
-  }
-  return id;
-}
-
 /**
- * INFO replication for a master with no replicas, in Redis's field order. The
- * replica-side fields (master_host, master_link_status, ...) and the slaveN
- * lines are added here by the replication layer.
+ * INFO replication, in Redis's field order. The replica-side fields (master_host,
+ * master_link_status, ...) are added by the replica side of replication.
  */
 export function replicationSection(server: Server): string {
-  return lines('Replication', [
+  const repl = server.replication;
+  const fields: [string, string | number][] = [
     ['role', server.isReplica() ? 'slave' : 'master'],
-    ['connected_slaves', 0],
+    ['connected_slaves', repl.replicas.size],
+  ];
+  let index = 0;
+  const now = Date.now();
+  for (const link of repl.replicas.values()) {
+    const c = link.client;
+    const ip = c.replicaAnnouncedIp || (c.addr.slice(0, c.addr.lastIndexOf(':')) || '127.0.0.1');
+    const lag = Math.floor((now - link.ackTime) / 1000);
+    fields.push([
+      `slave${index++}`,
+      `ip=${ip},port=${link.listeningPort},state=${link.state},offset=${link.ackOffset},lag=${lag}`,
+    ]);
+  }
+  const backlog = repl.backlog;
+  fields.push(
     ['master_failover_state', 'no-failover'],
-    ['master_replid', replicationId(server)],
-    ['master_replid2', '0000000000000000000000000000000000000000'],
-    ['master_repl_offset', 0],
-    ['second_repl_offset', -1],
-    ['repl_backlog_active', 0],
+    ['master_replid', repl.replId],
+    ['master_replid2', repl.replId2],
+    ['master_repl_offset', repl.offset],
+    ['second_repl_offset', repl.secondReplOffset],
+    ['repl_backlog_active', backlog ? 1 : 0],
     ['repl_backlog_size', server.config.num('repl-backlog-size')],
-    ['repl_backlog_first_byte_offset', 0],
-    ['repl_backlog_histlen', 0],
-  ]);
+    ['repl_backlog_first_byte_offset', backlog ? backlog.firstByteOffset : 0],
+    ['repl_backlog_histlen', backlog ? backlog.histlen : 0],
+  );
+  return lines('Replication', fields);
 }
 
 /** "%ld.%06ld" of a microsecond count. */
@@ -412,62 +417,19 @@ function errorstatsSection(server: Server): string {
   return s;
 }
 
-/** Per-command latency samples (usec) for INFO latencystats, fed by recordLatency(). */
-interface LatencyState {
-  enabled: boolean;
-  byCommand: Map<string, number[]>;
-}
-
-const latencies = new WeakMap<Server, LatencyState>();
-
-function latencyState(server: Server): LatencyState {
-  let state = latencies.get(server);
-  if (!state) {
-    const created: LatencyState = { enabled: server.config.bool('latency-tracking'), byCommand: new Map() };
-    server.config.onChange('latency-tracking', () => {
-      created.enabled = server.config.bool('latency-tracking');
-    });
-    latencies.set(server, (state = created));
-  }
-  return state;
-}
-
-const LATENCY_RESERVOIR = 1024;
-
-/** Records one call's duration; keeps a bounded reservoir of samples per command. */
-export function recordLatency(server: Server, fullName: string, usec: number): void {
-  const state = latencyState(server);
-  if (!state.enabled) return;
-  let samples = state.byCommand.get(fullName);
-  if (!samples) state.byCommand.set(fullName, (samples = []));
-  if (samples.length < LATENCY_RESERVOIR) samples.push(usec);
-  else samples[Math.floor(Math.random() * LATENCY_RESERVOIR)] = usec;
-}
-
-/** CONFIG RESETSTAT forgets the latency distributions too. */
-export function resetLatencies(server: Server): void {
-  latencies.get(server)?.byCommand.clear();
-}
-
 function latencystatsSection(server: Server): string {
   let s = '# Latencystats\r\n';
   const state = latencyState(server);
-  if (!state.enabled) return s;
-  const byCommand = state.byCommand;
+  if (!state.trackingEnabled) return s;
   const percentiles = server.config
     .str('latency-tracking-info-percentiles')
     .split(/\s+/)
     .filter((p) => p !== '')
     .map(Number);
   for (const cmd of server.commands.all()) {
-    const samples = byCommand.get(cmd.fullName);
-    if (!samples || samples.length === 0) continue;
-    const sorted = [...samples].sort((a, b) => a - b);
-    const parts = percentiles.map((p) => {
-      const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-      // hdr_histogram never reports below its 1 usec floor.
-      return `p${formatPercentile(p)}=${Math.max(1, sorted[rank]!).toFixed(3)}`;
-    });
+    const histogram = state.histograms.get(cmd);
+    if (!histogram) continue;
+    const parts = percentiles.map((p) => `p${formatPercentile(p)}=${histogram.valueAtPercentile(p).toFixed(3)}`);
     s += `latency_percentiles_usec_${safeInfoName(cmd.fullName)}:${parts.join(',')}\r\n`;
   }
   return s;

@@ -85,7 +85,7 @@ export class LatencyState {
   readonly histograms = new Map<Command, LatencyHistogram>();
   readonly events = new Map<string, LatencySeries>();
 
-  constructor(private readonly server: Server) {
+  constructor(server: Server) {
     const config = server.config;
     this.trackingEnabled = config.bool('latency-tracking');
     this.monitorThreshold = config.num('latency-monitor-threshold');

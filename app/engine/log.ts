@@ -32,6 +32,20 @@ export class Logger {
     }
   }
 
+  /** serverLogRaw(level | LL_RAW): the text as is, without the line prefix (the ASCII logo). */
+  raw(level: LogLevel, text: string): void {
+    if (LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
+    if (this.file === '') {
+      process.stdout.write(text);
+    } else {
+      try {
+        appendFileSync(this.file, text);
+      } catch {
+        // Dropped, as log lines are.
+      }
+    }
+  }
+
   debug(m: string): void {
     this.log('debug', m);
   }

@@ -21,7 +21,9 @@ import { quoteRepr } from '../resp/repr.js';
 import { activeExpireCycle } from './keyspace/expire.js';
 import { CommandError } from './commands/args.js';
 import { clientInfoString } from './commands/client.js';
-import { recordLatency } from './info.js';
+import { recordCommandLatency } from './latency.js';
+import { usedMemory } from './info.js';
+import { ReplicationMaster } from './replication/master.js';
 
 export const REDIS_VERSION = '7.0.15';
 
@@ -50,6 +52,8 @@ export class Server implements KeyspaceHost {
   readonly pubsub = new PubSub();
   readonly blocking: BlockingRegistry;
   readonly monitors = new Set<Client>();
+  readonly replication: ReplicationMaster = new ReplicationMaster(this);
+  private lastReplicaPing = Date.now();
   readonly startTime = Date.now();
   /** Random 40-hex run id, as INFO server's run_id. */
   readonly runId = randomHex(40);
@@ -144,7 +148,10 @@ export class Server implements KeyspaceHost {
     // close() releases the listening socket at once; its callback would wait for every client.
     if (!portOnly) for (const listener of previous) listener.close();
     const port = this.config.num('port');
-    for (const rawAddr of this.config.str('bind').split(/\s+/).filter((b) => b !== '')) {
+    for (const rawAddr of this.config
+      .str('bind')
+      .split(/\s+/)
+      .filter((b) => b !== '')) {
       const optional = rawAddr.startsWith('-');
       const addr = optional ? rawAddr.slice(1) : rawAddr;
       const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
@@ -291,6 +298,7 @@ export class Server implements KeyspaceHost {
     this.unwatchAll(c);
     this.pubsub.removeClient(c);
     this.monitors.delete(c);
+    this.replication.removeReplica(c);
     this.pendingWrite.delete(c);
     this.softLimitSince.delete(c);
     this.clients.delete(c.id);
@@ -372,6 +380,10 @@ export class Server implements KeyspaceHost {
       this.rejectCommand(c, cmd, 'ERR Command not allowed inside a transaction');
       return;
     }
+    if (this.outOfMemoryFor(c, cmd)) {
+      this.rejectCommand(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
+      return;
+    }
     if (this.masterHost !== undefined && this.config.bool('replica-read-only') && !c.isMaster && isWrite) {
       this.rejectCommand(c, cmd, "READONLY You can't write against a read only replica.");
       return;
@@ -431,7 +443,7 @@ export class Server implements KeyspaceHost {
     if (c.commandFailed) cmd.failedCalls++;
     cmd.calls++;
     cmd.usec += usec;
-    recordLatency(this, cmd.fullName, usec);
+    recordCommandLatency(this, cmd, usec);
     this.stats.totalCommands++;
     if (!cmd.has('skip_slowlog')) this.slowlogPush(c, argv, usec);
     if (this.monitors.size > 0 && !cmd.has('skip_monitor') && !cmd.has('admin')) this.feedMonitors(c, argv);
@@ -460,15 +472,34 @@ export class Server implements KeyspaceHost {
   }
 
   private unknownCommandError(argv: readonly string[]): string {
+    // Redis formats these with %s: each argument ends at its first NUL byte.
+    const text = (arg: string) => {
+      const nul = arg.indexOf('\0');
+      return nul === -1 ? arg : arg.slice(0, nul);
+    };
     const base = this.commands.base(argv[0]!);
     if (base && base.subcommands.size > 0) {
-      return `ERR unknown subcommand '${argv[1]!.slice(0, 128)}'. Try ${argv[0]!.toUpperCase()} HELP.`;
+      const upper = text(argv[0]!).replace(/[a-z]+/g, (m) => m.toUpperCase());
+      return `ERR unknown subcommand '${text(argv[1]!).slice(0, 128)}'. Try ${upper} HELP.`;
     }
     let args = '';
     for (let i = 1; i < argv.length && args.length < 128; i++) {
-      args += `'${argv[i]!.slice(0, 128 - args.length)}' `;
+      args += `'${text(argv[i]!).slice(0, 128 - args.length)}' `;
     }
-    return `ERR unknown command '${argv[0]!.slice(0, 128)}', with args beginning with: ${args}`;
+    return `ERR unknown command '${text(argv[0]!).slice(0, 128)}', with args beginning with: ${args}`;
+  }
+
+  /**
+   * maxmemory: past the limit, commands that may grow memory (denyoom, or anything
+   * queued inside MULTI) are refused, as with the noeviction policy. The engine
+   * evicts nothing whatever maxmemory-policy says (written down in the README).
+   */
+  private outOfMemoryFor(c: Client, cmd: Command): boolean {
+    const maxmemory = this.config.num('maxmemory');
+    if (maxmemory <= 0 || c.isMaster) return false;
+    const queuedInMulti = c.inMulti && !MULTI_IMMEDIATE.has(cmd.name);
+    if (!cmd.has('denyoom') && !queuedInMulti) return false;
+    return usedMemory() > maxmemory;
   }
 
   private allowProtected(option: string, c: Client): boolean {
@@ -511,15 +542,17 @@ export class Server implements KeyspaceHost {
    * arrives with the next issue; until then listeners (tests, the lab) observe it.
    */
   replicationFeed(dbId: number, argv: string[]): void {
+    this.replication.feed(dbId, argv);
     for (const listener of this.propagationListeners) listener(dbId, argv);
   }
 
   readonly propagationListeners: ((dbId: number, argv: string[]) => void)[] = [];
 
   private feedMonitors(c: Client, argv: readonly string[]): void {
-    const now = Date.now();
-    const seconds = Math.floor(now / 1000);
-    const micros = String((now % 1000) * 1000 + Math.floor(Math.random() * 1000)).padStart(6, '0');
+    // gettimeofday(): wall-clock time with microsecond resolution.
+    const now = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    const seconds = Math.floor(now / 1e6);
+    const micros = String(now % 1e6).padStart(6, '0');
     const line = `+${seconds}.${micros} [${c.db.id} ${c.addr}] ${argv.map(quoteRepr).join(' ')}\r\n`;
     for (const m of this.monitors) {
       if (m === c) continue;
@@ -784,9 +817,24 @@ export class Server implements KeyspaceHost {
     if (this.activeExpireEnabled && this.masterHost === undefined && !this.expiryPaused()) {
       activeExpireCycle(this);
     }
+    const pingPeriod = this.config.num('repl-ping-replica-period') * 1000;
+    if (now - this.lastReplicaPing >= pingPeriod) {
+      this.lastReplicaPing = now;
+      this.replication.pingReplicas();
+    }
     // Idle client timeout, checked about once a second (clientsCron).
     const hz = this.config.num('hz');
     if (this.cronLoops % Math.max(1, hz) === 0) this.closeIdleClients(now);
+    this.resizeQueryBuffers(now, hz);
+  }
+
+  /** clientsCron's query buffer pass: with few clients every tick, else each about once a second. */
+  private resizeQueryBuffers(now: number, hz: number): void {
+    if (this.clients.size > 5 && this.cronLoops % Math.max(1, hz) !== 0) return;
+    const nowSeconds = Math.floor(now / 1000);
+    for (const c of this.clients.values()) {
+      c.parser.cronResizeQueryBuffer(nowSeconds - Math.floor(c.lastInteraction / 1000));
+    }
   }
 
   private closeIdleClients(now: number): void {
@@ -851,7 +899,6 @@ export const PROTECTED_MODE_ERROR =
   'restarting the server. 3) If you started the server manually just for testing, restart it with the ' +
   "'--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need " +
   'to do one of the above things in order for the server to start accepting connections from the outside.';
-
 
 /** "256mb", "64k", "1gb", plain bytes: memtoull() units (k=1000, kb=1024). */
 export function parseMemory(text: string): number {

@@ -41,7 +41,12 @@ export async function startEngine(
   log.role = 'M';
   log.notice('monotonic clock: POSIX clock_gettime');
   await server.listen();
-  log.notice(`Running mode=standalone, port=${server.boundPort()}.`);
+  // redisAsciiArt(): the logo when forced by always-show-logo or logging to a terminal.
+  const showLogo =
+    config.bool('always-show-logo') ||
+    (!config.bool('syslog-enabled') && config.str('logfile') === '' && process.stdout.isTTY === true);
+  if (showLogo) log.raw('notice', asciiLogo(server.boundPort()));
+  else log.notice(`Running mode=standalone, port=${server.boundPort()}.`);
   server.writePidFile();
   log.warning('Server initialized');
   server.startCron();
@@ -55,4 +60,29 @@ export async function startEngine(
     process.on('SIGINT', () => onSignal('SIGINT'));
   }
   return server;
+}
+
+/** asciilogo.h, filled in as redisAsciiArt() does. */
+function asciiLogo(port: number): string {
+  return [
+    '                _._                                                  ',
+    "           _.-``__ ''-._                                             ",
+    `      _.-\`\`    \`.  \`_.  ''-._           Redis ${REDIS_VERSION} (00000000/0) 64 bit`,
+    "  .-`` .-```.  ```\\/    _.,_ ''-._                                  ",
+    " (    '      ,       .-`  | `,    )     Running in standalone mode",
+    ` |\`-._\`-...-\` __...-.\`\`-._|'\` _.-'|     Port: ${port}`,
+    ` |    \`-._   \`._    /     _.-'    |     PID: ${process.pid}`,
+    "  `-._    `-._  `-./  _.-'    _.-'                                   ",
+    " |`-._`-._    `-.__.-'    _.-'_.-'|                                  ",
+    " |    `-._`-._        _.-'_.-'    |           https://redis.io       ",
+    "  `-._    `-._`-.__.-'_.-'    _.-'                                   ",
+    " |`-._`-._    `-.__.-'    _.-'_.-'|                                  ",
+    " |    `-._`-._        _.-'_.-'    |                                  ",
+    "  `-._    `-._`-.__.-'_.-'    _.-'                                   ",
+    "      `-._    `-.__.-'    _.-'                                       ",
+    "          `-._        _.-'                                           ",
+    "              `-.__.-'                                               ",
+    '',
+    '',
+  ].join('\n');
 }

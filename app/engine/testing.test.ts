@@ -36,4 +36,47 @@ describe('startTestServer', () => {
     expect(hello.type).toBe('map');
     expect(await client.send('PING')).toEqual({ type: 'simple', value: 'PONG' });
   });
+
+  it('delivers RESP3 pushes to onPush and RESP2 messages to readReply', async () => {
+    current = await startTestServer();
+    const subscriber = await current.connect();
+    const publisher = await current.connect();
+    await subscriber.send('HELLO', '3');
+    const pushes: unknown[] = [];
+    // Without a handler the subscribe confirmation is an ordinary reply.
+    expect(await subscriber.send('SUBSCRIBE', 'news')).toEqual({
+      type: 'push',
+      items: [
+        { type: 'bulk', value: 'subscribe' },
+        { type: 'bulk', value: 'news' },
+        { type: 'integer', value: 1, text: '1' },
+      ],
+    });
+    subscriber.onPush = (message) => pushes.push(message.items.map((item) => (item as { value: unknown }).value));
+    expect(await publisher.call('PUBLISH', 'news', 'hello')).toBe(1);
+    expect(await subscriber.call('PING')).toBe('PONG');
+    expect(pushes).toEqual([['message', 'news', 'hello']]);
+
+    const legacy = await current.connect();
+    await legacy.send('SUBSCRIBE', 'news');
+    expect(await publisher.call('PUBLISH', 'news', 'again')).toBe(2);
+    expect(await legacy.readReply(2000)).toEqual({
+      type: 'array',
+      items: [
+        { type: 'bulk', value: 'message' },
+        { type: 'bulk', value: 'news' },
+        { type: 'bulk', value: 'again' },
+      ],
+    });
+  });
+
+  it('drops a client whose query buffer passes client-query-buffer-limit', async () => {
+    current = await startTestServer({ 'client-query-buffer-limit': '1mb' });
+    const client = await current.connect();
+    client.sendRaw(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${4 * 1024 * 1024}\r\n`);
+    client.sendRaw(Buffer.alloc(1024 * 1024 + 1, 0x61));
+    await client.waitClosed();
+    const other = await current.connect();
+    expect(await other.call('PING')).toBe('PONG');
+  });
 });

@@ -9,6 +9,15 @@ import { ServerConfig } from './config/index.js';
 import type { Server } from './server.js';
 import { startEngine } from './startup.js';
 
+/** As Redis's own test suite runs its servers: loopback only, DEBUG allowed, no snapshots, quiet. */
+const TEST_DEFAULTS: Record<string, string> = {
+  port: '0',
+  bind: '127.0.0.1',
+  logfile: devNull,
+  save: '',
+  'enable-debug-command': 'yes',
+};
+
 export interface TestServer {
   port: number;
   server: Server;
@@ -19,11 +28,11 @@ export interface TestServer {
 
 /**
  * Starts a server with `overrides` as redis.conf directives (`{ requirepass: 'x' }`).
- * The log goes nowhere unless `logfile` is overridden.
+ * The log goes nowhere unless `logfile` is overridden; DEBUG is enabled.
  */
 export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
-  const args = ['--port', '0', '--bind', '127.0.0.1', '--logfile', devNull, '--save', ''];
-  for (const [name, value] of Object.entries(overrides)) args.push(`--${name}`, value);
+  const args: string[] = [];
+  for (const [name, value] of Object.entries({ ...TEST_DEFAULTS, ...overrides })) args.push(`--${name}`, value);
   const config = ServerConfig.fromArgs(args);
   const server = await startEngine(config, [], { handleSignals: false });
   // SHUTDOWN must not end the test runner's process.

@@ -90,7 +90,10 @@ export class RespConnection {
     });
   }
 
-  /** Writes bytes as they are; their replies, if any, are read with readReply(). */
+  /**
+   * Writes bytes as they are; their replies, if any, are read with readReply().
+   * Replies go to pending send() calls first, so wait for those before sendRaw().
+   */
   sendRaw(bytes: Buffer | string): void {
     if (this.closedError) throw this.closedError;
     this.socket.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);

@@ -128,6 +128,9 @@ describe('ReplyParser: streaming', () => {
   it('rejects bytes that are not RESP', () => {
     const parser = new ReplyParser();
     expect(() => parser.feed(Buffer.from('hello\r\n'))).toThrow(RespSyntaxError);
+    expect(() => new ReplyParser().feed(Buffer.from('$x1\r\n'))).toThrow(RespSyntaxError);
+    expect(() => new ReplyParser().feed(Buffer.from('*-2\r\n'))).toThrow(RespSyntaxError);
+    expect(() => new ReplyParser().feed(Buffer.from('#x\r\n'))).toThrow(RespSyntaxError);
   });
 });
 

@@ -145,13 +145,13 @@ export class ReplyParser {
         case 0x24 /* $ */:
         case 0x3d /* = */:
         case 0x21 /* ! */: {
-          const len = parseIntStrict(buf.toString('latin1', start, lineEnd));
+          const len = parseLength(buf, start, lineEnd);
           if (len === -1 && prefix === 0x24) {
             this.pos = nl + 1;
             this.emit({ type: 'null', kind: 'bulk' });
             break;
           }
-          if (!Number.isSafeInteger(len) || len < 0) throw new RespSyntaxError('Bad bulk length');
+          if (!(len >= 0)) throw new RespSyntaxError('Bad bulk length');
           const type = String.fromCharCode(prefix) as '$' | '=' | '!';
           const dataStart = nl + 1;
           if (buf.length - dataStart >= len + 2) {
@@ -173,13 +173,13 @@ export class ReplyParser {
         case 0x7e /* ~ */:
         case 0x3e /* > */:
         case 0x7c /* | */: {
-          const count = parseIntStrict(buf.toString('latin1', start, lineEnd));
+          const count = parseLength(buf, start, lineEnd);
           this.pos = nl + 1;
           if (count === -1 && prefix === 0x2a) {
             this.emit({ type: 'null', kind: 'array' });
             break;
           }
-          if (!Number.isSafeInteger(count) || count < 0) throw new RespSyntaxError('Bad aggregate length');
+          if (!(count >= 0)) throw new RespSyntaxError('Bad aggregate length');
           const type = AGGREGATE_TYPES[prefix]!;
           const pairs = type === 'map' || type === 'attribute';
           this.stack.push({ type, remaining: pairs ? count * 2 : count, items: [], pendingAttributes: undefined });
@@ -271,6 +271,21 @@ function toEntries(items: RespValue[]): RespMapEntry[] {
   const entries: RespMapEntry[] = [];
   for (let i = 0; i < items.length; i += 2) entries.push([items[i]!, items[i + 1]!]);
   return entries;
+}
+
+/** A length header's value (-1 for nulls) without building a string; NaN if malformed. */
+function parseLength(buf: Buffer, start: number, end: number): number {
+  let i = start;
+  const negative = buf[i] === 0x2d; /* - */
+  if (negative) i++;
+  if (i === end || end - i > 15) return NaN;
+  let value = 0;
+  for (; i < end; i++) {
+    const digit = buf[i]! - 0x30;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
 }
 
 function parseIntStrict(text: string): number {

@@ -211,6 +211,19 @@ describe('RequestParser: bookkeeping', () => {
     expect(parser.next()).toBeNull();
   });
 
+  it('counts consumed bytes across reads and buffer changes', () => {
+    const parser = new RequestParser(limits());
+    const big = 'x'.repeat(100_000);
+    const wire = multibulk('SET', 'k', big) + '\n' + multibulk('PING') + 'PING\r\n';
+    const offsets: number[] = [];
+    for (let i = 0; i < wire.length; i += 7000) {
+      parser.feed(Buffer.from(wire.slice(i, i + 7000), 'latin1'));
+      for (let argv = parser.next(); argv !== null; argv = parser.next()) offsets.push(parser.consumedBytes());
+    }
+    const first = multibulk('SET', 'k', big).length;
+    expect(offsets).toEqual([first, first + 1, first + 1 + 14, wire.length]);
+  });
+
   it('reports buffered bytes', () => {
     const parser = new RequestParser(limits());
     parser.feed(Buffer.from('*1\r\n$4\r\nPI'));

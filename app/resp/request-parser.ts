@@ -20,6 +20,7 @@
  * Arguments come out as byte strings (latin1 JS strings).
  */
 import { splitInlineArgs } from './inline.js';
+import { MBULK_BIG_ARG, QueryBufferAccounting } from './query-buffer.js';
 
 /** Redis's PROTO_INLINE_MAX_SIZE: the longest inline request or length header. */
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
@@ -77,6 +78,16 @@ export class RequestParser {
   /** Length of the bulk whose header was read, -1 when the next thing is a header. */
   private bulkLen = -1;
   private args: string[] = [];
+  /**
+   * Start of the bytes Redis would still hold in its query buffer: it trims
+   * what it parsed only once the whole read is processed, so a command running
+   * now still counts in CLIENT LIST's qbuf.
+   */
+  private trimPos = 0;
+  /** Redis's sizing of this client's query buffer (CLIENT LIST qbuf-free). */
+  readonly queryBuffer = new QueryBufferAccounting();
+  /** Bytes consumed before the start of `buf` (see consumedBytes()). */
+  private consumedBefore = 0;
 
   /** Commands handed back by the server to be run again later (CLIENT PAUSE). */
   private readonly pushedBack: string[][] = [];
@@ -90,10 +101,16 @@ export class RequestParser {
 
   feed(chunk: Buffer): void {
     const leftover = this.buf.length - this.pos;
+    this.trimPos = this.pos;
+    const isMaster = this.limits.isMaster?.() ?? false;
+    const readingBigArg = this.multibulkLen > 0 && this.bulkLen >= MBULK_BIG_ARG;
+    this.queryBuffer.receive(leftover, chunk.length, readingBigArg ? this.bulkLen + 2 - leftover : -1, isMaster);
     if (leftover === 0) {
       // The common case: nothing pending, parse the chunk where it lies.
+      this.consumedBefore += this.pos;
       this.buf = chunk;
       this.pos = 0;
+      this.trimPos = 0;
       this.store = undefined;
       return;
     }
@@ -114,9 +131,11 @@ export class RequestParser {
       this.buf.copy(target, 0, this.pos);
     }
     chunk.copy(target, leftover);
+    this.consumedBefore += this.pos;
     this.store = target;
     this.buf = target.subarray(0, needed);
     this.pos = 0;
+    this.trimPos = 0;
   }
 
   /**
@@ -132,9 +151,34 @@ export class RequestParser {
     return capacity;
   }
 
-  /** Bytes received and not yet consumed (CLIENT LIST's qbuf). */
+  /**
+   * Every byte parsed since the connection opened: on the link from our master,
+   * the replication offset applied so far is where this stood after a command
+   * (commandProcessed()'s reploff).
+   */
+  consumedBytes(): number {
+    return this.consumedBefore + this.pos;
+  }
+
+  /** Bytes received and not yet consumed. */
   bufferedBytes(): number {
     return this.buf.length - this.pos;
+  }
+
+  /** sdslen(c->querybuf): CLIENT LIST's qbuf, including the command being run. */
+  queryBufferLength(): number {
+    return this.buf.length - this.trimPos;
+  }
+
+  /** sdsavail(c->querybuf): CLIENT LIST's qbuf-free. */
+  queryBufferFree(): number {
+    return Math.max(0, this.queryBuffer.alloc - this.queryBufferLength());
+  }
+
+  /** clientsCronResizeQueryBuffer(): called by the server cron. */
+  cronResizeQueryBuffer(idleSeconds: number): void {
+    const bulkLen = this.multibulkLen > 0 ? this.bulkLen : -1;
+    this.queryBuffer.cronResize(this.queryBufferLength(), idleSeconds, bulkLen);
   }
 
   /** The first bytes not yet consumed, for log lines (sdscatrepr of the query buffer). */
@@ -150,6 +194,13 @@ export class RequestParser {
    */
   next(): string[] | null {
     if (this.pushedBack.length > 0) return this.pushedBack.shift()!;
+    const argv = this.parseNext();
+    // Waiting for input ends processing of this read: Redis trims its buffer here.
+    if (argv === null) this.trimPos = this.pos;
+    return argv;
+  }
+
+  private parseNext(): string[] | null {
     if (this.multibulkLen === 0) {
       if (this.pos >= this.buf.length) {
         this.releaseDrained();
@@ -164,6 +215,7 @@ export class RequestParser {
 
   private releaseDrained(): void {
     if (this.store !== undefined && this.store.length > KEEP_OWNED_BUFFER_MAX) {
+      this.consumedBefore += this.pos;
       this.store = undefined;
       this.buf = EMPTY;
       this.pos = 0;
@@ -262,9 +314,13 @@ export class RequestParser {
         }
         pos = cr + 2;
         this.bulkLen = len;
+        if (len >= MBULK_BIG_ARG && !this.limits.isMaster?.()) this.queryBuffer.reserveBigArg(end - pos, len);
       }
       const bulkLen = this.bulkLen;
       if (end - pos < bulkLen + 2) break;
+      if (bulkLen >= MBULK_BIG_ARG && end - pos === bulkLen + 2 && !this.limits.isMaster?.()) {
+        this.queryBuffer.replaceAfterBigArg(bulkLen);
+      }
       this.args.push(latin1(buf, pos, bulkLen));
       pos += bulkLen + 2;
       this.bulkLen = -1;

@@ -10,13 +10,11 @@ import type { Database } from '../keyspace/db.js';
 import { markRaw } from '../keyspace/string-encoding.js';
 import { WRONGTYPE } from '../keyspace/types.js';
 import { CommandError, ERR_NOT_INTEGER, ERR_SYNTAX, intArg, is, toInt } from './args.js';
-import { readString, writableString } from './strings.js';
+import { MAX_JS_STRING, readString, writableString } from './strings.js';
 
 const ERR_BIT_OFFSET = 'ERR bit offset is not an integer or out of range';
 const ERR_BITFIELD_TYPE =
   'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
-/** V8's maximum string length (String::kMaxLength on 64-bit), a little under 512MB. */
-const MAX_JS_STRING = 2 ** 29 - 24;
 
 /** Set bits in each byte value. */
 const POPCOUNT = new Uint8Array(256);
@@ -208,9 +206,41 @@ function getbit(c: Client, argv: readonly string[]): void {
   c.integer(value === undefined ? 0 : bitAt(value, offset));
 }
 
+/** Below this many bytes a byte-wise loop beats copying into a typed array. */
+const POPCOUNT_WORDS_MIN = 256;
+/** A reused buffer: allocating one per call costs far more than the copy itself. */
+let scratch = Buffer.allocUnsafeSlow(1 << 16);
+/** The scratch buffer never grows beyond this; longer ranges get a one-off copy. */
+const SCRATCH_MAX = 16 * 1024 * 1024;
+
+/** Bytes start..end (inclusive) of `value` in a transient buffer, 4-byte aligned. */
+function copyBytes(value: string, start: number, end: number): Buffer {
+  const length = end - start + 1;
+  if (length > SCRATCH_MAX) return Buffer.from(value.slice(start, end + 1), 'latin1');
+  if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, scratch.length * 2));
+  scratch.write(value.slice(start, end + 1), 0, 'latin1');
+  return scratch.subarray(0, length);
+}
+
+/** Set bits in bytes start..end (inclusive), as redisPopcount() does. */
 function popcount(value: string, start: number, end: number): number {
   let count = 0;
-  for (let i = start; i <= end; i++) count += POPCOUNT[value.charCodeAt(i)]!;
+  if (end - start + 1 < POPCOUNT_WORDS_MIN) {
+    for (let i = start; i <= end; i++) count += POPCOUNT[value.charCodeAt(i)]!;
+    return count;
+  }
+  // Long ranges: 32-bit words counted with SWAR arithmetic.
+  const bytes = copyBytes(value, start, end);
+  let i = 0;
+  while (i < bytes.length && (bytes.byteOffset + i) % 4 !== 0) count += POPCOUNT[bytes[i++]!]!;
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, (bytes.length - i) >>> 2);
+  for (let w = 0; w < words.length; w++) {
+    let v = words[w]!;
+    v = v - ((v >>> 1) & 0x55555555);
+    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+    count += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+  }
+  for (i += words.length * 4; i < bytes.length; i++) count += POPCOUNT[bytes[i]!]!;
   return count;
 }
 
@@ -372,7 +402,8 @@ function bitop(c: Client, argv: readonly string[]): void {
   const opName = argv[1]!.toLowerCase();
   if (opName !== 'and' && opName !== 'or' && opName !== 'xor' && opName !== 'not') throw new CommandError(ERR_SYNTAX);
   const op: BitOp = opName;
-  if (op === 'not' && argv.length !== 4) throw new CommandError('ERR BITOP NOT must be called with a single source key.');
+  if (op === 'not' && argv.length !== 4)
+    throw new CommandError('ERR BITOP NOT must be called with a single source key.');
   const db = c.db;
   const sources: Buffer[] = [];
   let maxlen = 0;

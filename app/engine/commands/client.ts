@@ -36,19 +36,10 @@ function clientTypeByName(name: string): ClientType | undefined {
   }
 }
 
-/** The query buffer Redis allocates on a client's first read (sdsavail reports the rest). */
-const QUERY_BUFFER_ALLOC = 20474;
 /** Reply buffer size (PROTO_REPLY_CHUNK_BYTES), shown as rbs and initial rbp. */
 const REPLY_BUFFER_SIZE = 16384;
 /** The client struct and its static reply buffer, as getClientMemoryUsage() counts them. */
 const CLIENT_STRUCT_MEM = 17174;
-
-/** Bytes of argv as a RESP multibulk request: what Redis still holds in qbuf while running it. */
-function requestSize(argv: readonly string[]): number {
-  let size = 3 + String(argv.length).length;
-  for (const arg of argv) size += 5 + String(arg.length).length + arg.length;
-  return size;
-}
 
 /**
  * catClientInfoString(): one CLIENT LIST / CLIENT INFO line. `runningArgv` is
@@ -63,15 +54,15 @@ export function clientInfoString(c: Client, runningArgv?: readonly string[]): st
   if (c.isMaster) flags += 'M';
   if (c.inPubSubContext) flags += 'P';
   if (c.inMulti) flags += 'x';
-  if (c.blocked) flags += 'b';
+  if (c.blocked || c.paused) flags += 'b';
   if (c.dirtyCas) flags += 'd';
   if (c.closeAfterReply) flags += 'c';
   if (c.noEvict) flags += 'e';
   if (flags === '') flags = 'N';
-  let qbuf = c.parser.bufferedBytes();
+  // The parser keeps Redis's query buffer accounting, the running command's bytes included.
+  const qbuf = c.parser.queryBufferLength();
   let argvMem = 0;
   if (runningArgv) {
-    qbuf += requestSize(runningArgv);
     for (const arg of runningArgv) argvMem += arg.length;
   }
   let multiMem = 0;
@@ -79,9 +70,9 @@ export function clientInfoString(c: Client, runningArgv?: readonly string[]): st
     for (const arg of queued.argv) multiMem += arg.length;
     multiMem += 8 * queued.argv.length;
   }
-  const qbufFree = qbuf > 0 ? Math.max(0, QUERY_BUFFER_ALLOC - qbuf) : 0;
+  const qbufFree = c.parser.queryBufferFree();
   const omem = c.socket?.writableLength ?? 0;
-  const totMem = CLIENT_STRUCT_MEM + (qbuf > 0 ? qbuf + qbufFree : 0) + argvMem + multiMem + omem;
+  const totMem = CLIENT_STRUCT_MEM + (qbuf + qbufFree) + argvMem + multiMem + omem;
   const fd = fdOf(c);
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${fd} name=${c.name} ` +

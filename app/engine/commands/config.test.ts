@@ -19,7 +19,16 @@ describe('CONFIG GET', () => {
   it('matches several patterns, names and aliases, once each, keys as spelled', async () => {
     current = await startTestServer();
     const client = await current.connect();
-    const reply = (await client.call('CONFIG', 'GET', 'maxmemory', 'maxmemory*', 'bind', '*of', 'PORT', 'port')) as string[];
+    const reply = (await client.call(
+      'CONFIG',
+      'GET',
+      'maxmemory',
+      'maxmemory*',
+      'bind',
+      '*of',
+      'PORT',
+      'port',
+    )) as string[];
     const map = new Map<string, string>();
     for (let i = 0; i < reply.length; i += 2) map.set(reply[i]!, reply[i + 1]!);
     expect(map.size * 2).toBe(reply.length);
@@ -80,6 +89,9 @@ describe('CONFIG SET', () => {
     await client.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
     await client.call('PING');
     expect(current.server.slowlog.length).toBeGreaterThan(0);
+    await client.call('CONFIG', 'SET', 'masterauth', 'secret');
+    const entries = (await client.call('SLOWLOG', 'GET', '1')) as unknown[][];
+    expect(entries[0]![3]).toEqual(['CONFIG', 'SET', 'masterauth', '(redacted)']);
   });
 
   it('moves to a new port, and keeps the old one when the new port is taken', async () => {

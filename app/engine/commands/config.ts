@@ -2,12 +2,14 @@
 import type { Client } from '../client.js';
 import type { CommandModule } from '../command-table.js';
 import { ConfigError, ConfigLoadingError } from '../config/index.js';
+import { errnoText } from '../config/loader.js';
+import { SENSITIVE } from '../config/params.js';
 import { rewriteConfig } from '../config/rewrite.js';
 import { globMatch } from '../glob.js';
 import type { Server } from '../server.js';
 import { ERR_SYNTAX } from './args.js';
 import { replyHelp } from './help.js';
-import { resetLatencies } from '../info.js';
+import { resetLatencyHistograms } from '../latency.js';
 
 const HELP = [
   'GET <pattern>',
@@ -22,16 +24,6 @@ const HELP = [
 
 /** Parameters whose change needs the listening sockets redone (updatePort / applyBind). */
 const LISTEN_PARAMS = new Set(['port', 'bind']);
-
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EROFS: 'Read-only file system',
-  ENOSPC: 'No space left on device',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-  EEXIST: 'File exists',
-};
 
 export const configCommands: CommandModule = {
   'config|get'(c, argv) {
@@ -65,7 +57,12 @@ export const configCommands: CommandModule = {
     const server = c.server;
     const config = server.config;
     const pairs: [string, string][] = [];
-    for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i]!, argv[i + 1]!]);
+    for (let i = 2; i < argv.length; i += 2) {
+      pairs.push([argv[i]!, argv[i + 1]!]);
+      // redactClientCommandArgument(): passwords never reach SLOWLOG (it reads this argv).
+      const def = config.lookup(argv[i]!);
+      if (def && def.flags & SENSITIVE) argv[i + 1] = '(redacted)';
+    }
     const before = new Map<string, string>();
     for (const [name] of pairs) {
       const def = config.lookup(name);
@@ -91,7 +88,9 @@ export const configCommands: CommandModule = {
     }
     const portOnly = !changed.includes('bind');
     const failure =
-      relisten === 'port' ? 'Unable to listen on this port. Check server logs.' : 'Failed to bind to specified addresses.';
+      relisten === 'port'
+        ? 'Unable to listen on this port. Check server logs.'
+        : 'Failed to bind to specified addresses.';
     const rollback = async (): Promise<void> => {
       server.log.warning(
         `Failed applying new configuration. Possibly related to new ${relisten} setting. Restoring previous settings.`,
@@ -140,8 +139,7 @@ export const configCommands: CommandModule = {
     try {
       rewriteConfig(server.config, path);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? '';
-      const text = ERRNO_TEXT[code] ?? (err as Error).message;
+      const text = errnoText(err);
       server.log.warning(`CONFIG REWRITE failed: ${text}`);
       c.error(`ERR Rewriting config file: ${text}`);
       return;
@@ -158,7 +156,7 @@ export const configCommands: CommandModule = {
 /** resetServerStats() + resetCommandTableStats() + resetErrorTableStats(). */
 export function resetStats(server: Server): void {
   server.stats.reset();
-  resetLatencies(server);
+  resetLatencyHistograms(server);
   for (const cmd of server.commands.all()) {
     cmd.calls = 0;
     cmd.usec = 0;

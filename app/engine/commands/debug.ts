@@ -7,9 +7,12 @@
  * Crash subcommands stop the process, as they stop Redis.
  */
 import type { Client } from '../client.js';
+import { errnoText } from '../config/loader.js';
+import { rewriteConfig } from '../config/rewrite.js';
 import type { CommandModule } from '../command-table.js';
 import { datasetDigest, toHex, valueDigest } from '../keyspace/digest.js';
-import { listValues } from '../keyspace/value-walk.js';
+import { intsetBytes, listpackBytes } from '../keyspace/memory-usage.js';
+import { hashEntries, listValues, setMembers, zsetEntries } from '../keyspace/value-walk.js';
 import type { RedisValue } from '../keyspace/types.js';
 import { parseMemory } from '../server.js';
 import { CommandError, ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, is, toFloat, toInt } from './args.js';
@@ -66,7 +69,7 @@ const HELP = [
   'PANIC',
   '    Crash the server simulating a panic.',
   'POPULATE <count> [<prefix>] [<size>]',
-  "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+  '    Create <count> string keys named key:<num>. If <prefix> is specified then',
   "    it is used instead of the 'key' prefix. These are not propagated to",
   '    replicas. Cluster slots are not respected so keys not belonging to the',
   '    current node can be created in cluster mode.',
@@ -173,16 +176,47 @@ function rdbLenSize(n: number): number {
   return n < 64 ? 1 : n < 16384 ? 2 : n <= 0xffffffff ? 5 : 9;
 }
 
-/** rdbSavedObjectLen(): roughly, how many bytes the value takes in an RDB file. */
+/** A length-prefixed RDB string (without LZF compression, which this does not model). */
+function rdbStringSize(length: number): number {
+  return rdbLenSize(length) + length;
+}
+
+/**
+ * rdbSavedObjectLen(): how many bytes the value takes in an RDB file. Exact for
+ * strings and small encodings stored as one blob; LZF compression of blobs over
+ * 20 bytes is not modelled, so big values come out larger than Redis says.
+ */
 function serializedLength(value: RedisValue, encoding: string): number {
   if (typeof value === 'string') {
     if (encoding === 'int') {
       const n = Number(value);
-      return n >= -128 && n <= 127 ? 2 : n >= -32768 && n <= 32767 ? 3 : n >= -2147483648 && n <= 2147483647 ? 5 : rdbLenSize(value.length) + value.length;
+      if (n >= -128 && n <= 127) return 2;
+      if (n >= -32768 && n <= 32767) return 3;
+      if (n >= -2147483648 && n <= 2147483647) return 5;
     }
-    return rdbLenSize(value.length) + value.length;
+    return rdbStringSize(value.length);
   }
-  return 0;
+  switch (value.type) {
+    case 'list': {
+      const bytes = listpackBytes(listValues(value));
+      return 1 + 1 + rdbStringSize(bytes);
+    }
+    case 'hash':
+      if (encoding === 'listpack') return rdbStringSize(listpackBytes([...hashEntries(value)].flat()));
+      return [...hashEntries(value)].reduce((n, [f, v]) => n + rdbStringSize(f.length) + rdbStringSize(v.length), 9);
+    case 'set': {
+      const members = [...setMembers(value)];
+      if (encoding === 'intset') return rdbStringSize(intsetBytes(members));
+      return members.reduce((n, m) => n + rdbStringSize(m.length), rdbLenSize(members.length));
+    }
+    case 'zset': {
+      const entries = [...zsetEntries(value)];
+      if (encoding === 'listpack') {
+        return rdbStringSize(listpackBytes(entries.flatMap(([m, score]) => [m, String(score)])));
+      }
+      return entries.reduce((n, [m]) => n + rdbStringSize(m.length) + 8, rdbLenSize(entries.length));
+    }
+  }
 }
 
 function debugObject(c: Client, key: string): void {
@@ -316,6 +350,23 @@ function hashTableStats(label: string, size: number): string {
   );
 }
 
+/**
+ * What a save-and-load round trip changes without touching the data itself: a
+ * master does not load keys that expired meanwhile (silently: no DEL is
+ * propagated), and strings get the encoding their bytes call for (rdbLoadObject
+ * runs tryObjectEncoding). The rest arrives unchanged.
+ */
+function reloadInPlace(c: Client): void {
+  const server = c.server;
+  const now = Date.now();
+  for (const db of server.dbs) {
+    if (!server.isReplica()) {
+      for (const [key, when] of db.expires) if (when < now) db.deleteKey(key);
+    }
+    db.stringEncodings.clear();
+  }
+}
+
 function crash(c: Client, message: string): void {
   c.server.log.warning(`=== REDIS BUG REPORT START: Cut & paste starting from here ===`);
   c.server.log.warning(message);
@@ -364,12 +415,13 @@ function debug(c: Client, argv: string[]): void {
           return;
         }
       }
-      // Saving and loading back yields the same dataset; nothing to do in memory.
+      reloadInPlace(c);
       server.log.warning('DB reloaded by DEBUG RELOAD');
       c.ok();
       return;
     }
     case 'loadaof':
+      reloadInPlace(c);
       server.log.warning('Append Only File loaded by DEBUG LOADAOF');
       c.ok();
       return;
@@ -511,7 +563,7 @@ function debug(c: Client, argv: string[]): void {
       return;
     case 'config-rewrite-force-all':
       if (argc !== 2) break;
-      c.error('ERR CONFIG-REWRITE-FORCE-ALL failed: not supported by this server');
+      debugConfigRewriteForceAll(c);
       return;
     case 'client-eviction':
       if (argc !== 2) break;
@@ -520,7 +572,12 @@ function debug(c: Client, argv: string[]): void {
     case 'replybuffer':
       if (argc !== 4) break;
       if (!is(argv[2], 'peak-reset-time') && !is(argv[2], 'resizing')) break;
-      if (is(argv[2], 'peak-reset-time') && !is(argv[3], 'never') && !is(argv[3], 'reset') && toInt(argv[3]!) === null) {
+      if (
+        is(argv[2], 'peak-reset-time') &&
+        !is(argv[3], 'never') &&
+        !is(argv[3], 'reset') &&
+        toInt(argv[3]!) === null
+      ) {
         throw new CommandError(ERR_NOT_INTEGER);
       }
       c.ok();
@@ -544,3 +601,16 @@ export const debugCommands: CommandModule = {
     debug(c, argv);
   },
 };
+
+/** DEBUG CONFIG-REWRITE-FORCE-ALL: CONFIG REWRITE writing every option (rewriteConfig(path, 1)). */
+function debugConfigRewriteForceAll(c: Client): void {
+  const path = c.server.config.configFile;
+  try {
+    if (path === undefined) throw Object.assign(new Error('no config file'), { code: 'EFAULT' });
+    rewriteConfig(c.server.config, path, true);
+  } catch (err) {
+    c.error(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${errnoText(err)}`);
+    return;
+  }
+  c.ok();
+}

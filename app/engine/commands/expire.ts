@@ -8,7 +8,7 @@
  */
 import type { Client } from '../client.js';
 import type { CommandModule } from '../command-table.js';
-import { CommandError, ERR_NOT_INTEGER, toInt64 } from './args.js';
+import { CommandError, ERR_NOT_INTEGER, toInt, toInt64 } from './args.js';
 
 const LLONG_MAX = 9223372036854775807n;
 const LLONG_MIN = -9223372036854775808n;
@@ -39,20 +39,30 @@ function parseExpireFlags(argv: readonly string[]): number {
 }
 
 /** Does an existing TTL (`current`, -1 for none) allow setting `when` under these flags? */
-function flagsAllow(flags: number, current: number, when: bigint): boolean {
+function flagsAllow(flags: number, current: number, when: number): boolean {
   if (flags & EXPIRE_NX && current !== -1) return false;
   if (flags & EXPIRE_XX && current === -1) return false;
   // GT treats "no TTL" as infinite: nothing is greater. LT treats it as infinite too.
-  if (flags & EXPIRE_GT && (current === -1 || when <= BigInt(current))) return false;
-  if (flags & EXPIRE_LT && current !== -1 && when >= BigInt(current)) return false;
+  if (flags & EXPIRE_GT && (current === -1 || when <= current)) return false;
+  if (flags & EXPIRE_LT && current !== -1 && when >= current) return false;
   return true;
 }
 
-/** expireGenericCommand(): `baseMs` is now for relative forms, 0 for absolute ones. */
-function expireGeneric(c: Client, argv: string[], baseMs: number, seconds: boolean): void {
-  const key = argv[1]!;
-  const flags = parseExpireFlags(argv);
-  const parsed = toInt64(argv[2]!);
+/** Below this magnitude the millisecond arithmetic is exact in doubles (no BigInt needed). */
+const SAFE_INPUT = 2 ** 42;
+
+/**
+ * The absolute expire time in ms: as a number (kept in the expires table) and as
+ * exact decimal text (propagated in PEXPIREAT). Redis's int64 overflow checks apply.
+ */
+function absoluteTime(argv: readonly string[], baseMs: number, seconds: boolean): { ms: number; text: string } {
+  const text = argv[2]!;
+  const small = toInt(text);
+  if (small !== null && Math.abs(small) < SAFE_INPUT) {
+    const ms = (seconds ? small * 1000 : small) + baseMs;
+    return { ms, text: String(ms) };
+  }
+  const parsed = toInt64(text);
   if (parsed === null) throw new CommandError(ERR_NOT_INTEGER);
   const invalid = `ERR invalid expire time in '${argv[0]!.toLowerCase()}' command`;
   let when = parsed;
@@ -63,19 +73,27 @@ function expireGeneric(c: Client, argv: string[], baseMs: number, seconds: boole
   const base = BigInt(baseMs);
   if (when > LLONG_MAX - base) throw new CommandError(invalid);
   when += base;
+  return { ms: Number(when), text: when.toString() };
+}
+
+/** expireGenericCommand(): `baseMs` is now for relative forms, 0 for absolute ones. */
+function expireGeneric(c: Client, argv: string[], baseMs: number, seconds: boolean): void {
+  const key = argv[1]!;
+  const flags = parseExpireFlags(argv);
+  const when = absoluteTime(argv, baseMs, seconds);
 
   const db = c.db;
   if (db.lookupWrite(key) === undefined) {
     c.integer(0);
     return;
   }
-  if (flags !== 0 && !flagsAllow(flags, db.getExpire(key), when)) {
+  if (flags !== 0 && !flagsAllow(flags, db.getExpire(key), when.ms)) {
     c.integer(0);
     return;
   }
   const server = c.server;
   // checkAlreadyExpired(): a replica keeps the key and waits for its master's DEL.
-  if (when <= BigInt(Date.now()) && !server.isReplica()) {
+  if (when.ms <= Date.now() && !server.isReplica()) {
     db.delete(key);
     server.dirty++;
     c.propagateArgv = [[server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]];
@@ -83,10 +101,10 @@ function expireGeneric(c: Client, argv: string[], baseMs: number, seconds: boole
     c.integer(1);
     return;
   }
-  db.setExpire(key, Number(when));
+  db.setExpire(key, when.ms);
   db.touch(key);
   c.integer(1);
-  c.propagateArgv = [['PEXPIREAT', key, when.toString(), ...argv.slice(3)]];
+  c.propagateArgv = [['PEXPIREAT', key, when.text, ...argv.slice(3)]];
   server.notify('g', 'expire', key, db.id);
   server.dirty++;
 }

@@ -6,10 +6,12 @@ import { commandCommands } from './command.js';
 import { configCommands } from './config.js';
 import { connectionCommands } from './connection.js';
 import { debugCommands } from './debug.js';
+import { functionCommands } from './functions.js';
 import { hashCommands } from './hashes.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { pubsubCommands } from './pubsub.js';
+import { replicationCommands } from './replication.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
 import { sortCommands } from './sort.js';
@@ -34,4 +36,6 @@ export const ALL_COMMAND_MODULES: readonly CommandModule[] = [
   zsetCommands,
   transactionCommands,
   pubsubCommands,
+  functionCommands,
+  replicationCommands,
 ];

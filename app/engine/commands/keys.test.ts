@@ -86,7 +86,12 @@ describe('generic key commands', () => {
     await client.call('MSET', 'w_1', 30, 'w_2', 10, 'w_3', 20, 'name_1', 'one', 'name_2', 'two', 'name_3', 'three');
     expect(await client.call('SORT', 'ids')).toEqual(['1', '2', '3']);
     expect(await client.call('SORT', 'ids', 'BY', 'w_*', 'GET', '#', 'GET', 'name_*')).toEqual([
-      '2', 'two', '3', 'three', '1', 'one',
+      '2',
+      'two',
+      '3',
+      'three',
+      '1',
+      'one',
     ]);
     expect(await client.call('SORT', 'ids', 'BY', 'nosort', 'DESC', 'LIMIT', 0, 2)).toEqual(['2', '1']);
     expect(await client.call('SORT', 'ids', 'ALPHA', 'DESC', 'STORE', 'out')).toBe(3);

@@ -44,6 +44,15 @@ function addKey(c: Client, db: Database, key: string, value: RedisValue): void {
   }
 }
 
+/**
+ * RENAME, MOVE and COPY keep the value object, so a string keeps an encoding that
+ * differs from what its bytes suggest (a short "raw" string after APPEND).
+ */
+function carryStringEncoding(from: Database, fromKey: string, to: Database, toKey: string): void {
+  const encoding = from.stringEncodings.get(fromKey);
+  if (encoding !== undefined) to.stringEncodings.set(toKey, encoding);
+}
+
 /** keyIsExpired() without deleting: KEYS hides expired keys but leaves them alone. */
 function isExpired(db: Database, key: string, now: number): boolean {
   const when = db.expires.get(key);
@@ -85,6 +94,7 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
     db.deleteKey(dst);
   }
   addKey(c, db, dst, value);
+  carryStringEncoding(db, src, db, dst);
   if (expire !== -1) db.setExpire(dst, expire);
   db.deleteKey(src);
   db.touch(src);
@@ -207,6 +217,7 @@ const genericKeyCommands: CommandModule = {
       return;
     }
     addKey(c, dst, key, value);
+    carryStringEncoding(src, key, dst, key);
     if (expire !== -1) dst.setExpire(key, expire);
     src.deleteKey(key);
     src.touch(key);
@@ -246,6 +257,7 @@ const genericKeyCommands: CommandModule = {
       dst.deleteKey(newKey);
     }
     addKey(c, dst, newKey, duplicateValue(value));
+    carryStringEncoding(src, key, dst, newKey);
     if (expire !== -1) dst.setExpire(newKey, expire);
     c.server.notify('g', 'copy_to', newKey, dst.id);
     c.server.dirty++;

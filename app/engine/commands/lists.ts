@@ -7,12 +7,25 @@ import type { CommandModule } from '../command-table.js';
 import type { Database } from '../keyspace/db.js';
 import { RedisList } from '../keyspace/list.js';
 import { WRONGTYPE } from '../keyspace/types.js';
-import { CommandError, ERR_NO_SUCH_KEY, ERR_OUT_OF_RANGE, ERR_SYNTAX, intArg, is, toInt } from './args.js';
+import {
+  CommandError,
+  ERR_NO_SUCH_KEY,
+  ERR_NOT_INTEGER,
+  ERR_OUT_OF_RANGE,
+  ERR_SYNTAX,
+  intArg,
+  is,
+  toInt,
+  toInt64,
+} from './args.js';
 import { parseLongDouble } from './long-double.js';
 
 const ERR_MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
 /** setTimeout() cannot wait longer than this; longer timeouts block until served. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** LPOS RANK -9223372036854775808 (LONG_MIN), kept apart from its rounded neighbours. */
+const LONG_MIN_RANK = Number.NEGATIVE_INFINITY;
 
 type End = 'left' | 'right';
 
@@ -462,7 +475,10 @@ export const listCommands: CommandModule = {
     for (let j = 3; j < argv.length; j++) {
       const more = j + 1 < argv.length;
       if (is(argv[j], 'rank') && more) {
-        rank = intArg(argv[++j]!);
+        const exact = toInt64(argv[++j]!);
+        if (exact === null) throw new CommandError(ERR_NOT_INTEGER);
+        // C's -LONG_MIN overflows back to LONG_MIN, a rank every match satisfies.
+        rank = exact === -(2n ** 63n) ? LONG_MIN_RANK : Number(exact);
         if (rank === 0) {
           throw new CommandError(
             "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... " +
@@ -478,7 +494,8 @@ export const listCommands: CommandModule = {
       }
     }
     const fromTail = rank < 0;
-    if (fromTail) rank = -rank;
+    if (rank === LONG_MIN_RANK) rank = 1;
+    else if (fromTail) rank = -rank;
     const list = readList(c, argv[1]!);
     if (!list) {
       if (count !== -1) c.arrayLen(0);

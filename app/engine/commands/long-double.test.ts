@@ -23,6 +23,9 @@ describe('long double emulation (values checked against redis-server 7.0 HINCRBY
     expect(add('1.5', '-2')).toBe('-0.5');
     expect(add('3.0e-20', '0')).toBe('0');
     expect(add('-3.0e-20', '0')).toBe('0');
+    expect(add('4.14159', '1e30')).toBe('1000000000000000000024696061952');
+    expect(add('0x10', '2')).toBe('18');
+    expect(add('0x1.8p1', '0')).toBe('3');
   });
 
   it('parses like string2ld', () => {

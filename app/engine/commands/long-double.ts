@@ -23,6 +23,8 @@ const MAX_DECIMAL_EXP = 4940;
 /** MAX_LONG_DOUBLE_CHARS in Redis. */
 const MAX_CHARS = 5 * 1024;
 
+/** strtold() also reads C99 hex floats: 0x1.8p3. */
+const HEX_RE = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$/i;
 const DECIMAL_RE = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
 function bitLength(n: bigint): number {
@@ -32,19 +34,13 @@ function bitLength(n: bigint): number {
 /** Rounds numer/denom * 2^exp2 (numer, denom > 0) to a long double, ties to even. */
 function round(neg: boolean, numer: bigint, denom: bigint, exp2: number): LongDouble | null {
   if (numer === 0n) return { neg, mantissa: 0n, exp: 0 };
+  // numer/denom lies in [2^(bn-bd-1), 2^(bn-bd+1)): one of two exponents gives a 64-bit quotient.
   let e = bitLength(numer) - bitLength(denom) - 64;
-  let n = numer;
-  let d = denom;
-  if (e >= 0) d <<= BigInt(e);
-  else n <<= BigInt(-e);
-  let q = n / d;
-  let r = n % d;
-  if (q < TWO63) {
-    e -= 1;
-    n <<= 1n;
-    q = n / d;
-    r = n % d;
-  }
+  let division = divideScaled(numer, denom, e);
+  if (division.q >= TWO64) division = divideScaled(numer, denom, ++e);
+  else if (division.q < TWO63) division = divideScaled(numer, denom, --e);
+  let { q } = division;
+  const { r, d } = division;
   const twice = r * 2n;
   if (twice > d || (twice === d && (q & 1n) === 1n)) q += 1n;
   if (q === TWO64) {
@@ -54,6 +50,13 @@ function round(neg: boolean, numer: bigint, denom: bigint, exp2: number): LongDo
   const exp = e + exp2;
   if (exp + 64 > MAX_EXP2) return null;
   return { neg, mantissa: q, exp };
+}
+
+/** Quotient and remainder of numer / (denom * 2^e). */
+function divideScaled(numer: bigint, denom: bigint, e: number): { q: bigint; r: bigint; d: bigint } {
+  const n = e >= 0 ? numer : numer << BigInt(-e);
+  const d = e >= 0 ? denom << BigInt(e) : denom;
+  return { q: n / d, r: n % d, d };
 }
 
 /**
@@ -66,6 +69,8 @@ export function parseLongDouble(text: string): LongDouble | number | null {
   const lower = text.toLowerCase();
   const unsigned = lower[0] === '+' || lower[0] === '-' ? lower.slice(1) : lower;
   if (unsigned === 'inf' || unsigned === 'infinity') return lower[0] === '-' ? -Infinity : Infinity;
+  const hex = HEX_RE.exec(text);
+  if (hex) return parseHex(hex);
   const m = DECIMAL_RE.exec(text);
   if (!m) return null;
   const intPart = m[2]!;
@@ -81,6 +86,18 @@ export function parseLongDouble(text: string): LongDouble | number | null {
   const result =
     exp10 >= 0 ? round(neg, digits * 10n ** BigInt(exp10), 1n, 0) : round(neg, digits, 10n ** BigInt(-exp10), 0);
   return result;
+}
+
+function parseHex(m: RegExpExecArray): LongDouble | null {
+  const intPart = m[2]!;
+  const fracPart = m[3] ?? '';
+  if (intPart.length === 0 && fracPart.length === 0) return null;
+  const neg = m[1] === '-';
+  const digits = BigInt('0x' + (intPart + fracPart || '0'));
+  const exp2 = Number(m[4] ?? '0') - 4 * fracPart.length;
+  if (digits === 0n) return { neg, mantissa: 0n, exp: 0 };
+  if (exp2 + bitLength(digits) > MAX_EXP2 + 1 || exp2 + bitLength(digits) < -16445) return null;
+  return round(neg, digits, 1n, exp2);
 }
 
 export function isZero(x: LongDouble): boolean {

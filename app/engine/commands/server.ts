@@ -1,7 +1,8 @@
-/** Server introspection commands: INFO, TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG. */
+/** Server introspection commands: INFO, TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG, LATENCY. */
 import type { Client } from '../client.js';
-import type { CommandModule } from '../command-table.js';
+import type { Command, CommandModule } from '../command-table.js';
 import { lastSaveTime, replyInfo } from '../info.js';
+import { latencyReport, latencyState, type LatencyHistogram } from '../latency.js';
 import { ERR_SYNTAX, toInt } from './args.js';
 import { subcommandSyntaxError } from './client.js';
 import { replyHelp } from './help.js';
@@ -76,6 +77,61 @@ function shutdown(c: Client, argv: string[]): void {
   c.server.shutdown();
 }
 
+const LATENCY_HELP = [
+  'DOCTOR',
+  '    Return a human readable latency analysis report.',
+  'GRAPH <event>',
+  '    Return an ASCII latency graph for the <event> class.',
+  'HISTORY <event>',
+  '    Return time-latency samples for the <event> class.',
+  'LATEST',
+  '    Return the latest latency samples for all events.',
+  'RESET [<event> ...]',
+  '    Reset latency data of one or more <event> classes.',
+  '    (default: reset all data for all event classes)',
+  'HISTOGRAM [COMMAND ...]',
+  '    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.',
+  '    If no commands are specified then all histograms are replied.',
+];
+
+/** fillCommandCDF(). */
+function replyHistogram(c: Client, histogram: LatencyHistogram): void {
+  c.mapLen(2);
+  c.bulk('calls');
+  c.integer(histogram.total);
+  c.bulk('histogram_usec');
+  const points = histogram.cumulative();
+  c.mapLen(points.length);
+  for (const [micros, count] of points) {
+    c.integer(micros);
+    c.integer(count);
+  }
+}
+
+/** LATENCY HISTOGRAM [command ...]: a container name stands for its subcommands. */
+function latencyHistogram(c: Client, argv: string[]): void {
+  const histograms = latencyState(c.server).histograms;
+  const selected: Command[] = [];
+  const consider = (cmd: Command) => {
+    if (histograms.has(cmd)) selected.push(cmd);
+  };
+  if (argv.length === 2) {
+    for (const cmd of c.server.commands.all()) consider(cmd);
+  } else {
+    for (let i = 2; i < argv.length; i++) {
+      const cmd = c.server.commands.byFullName(argv[i]!);
+      if (!cmd || argv[i]!.split('|').length > 2) continue;
+      consider(cmd);
+      for (const sub of cmd.subcommands.values()) consider(sub);
+    }
+  }
+  c.mapLen(selected.length);
+  for (const cmd of selected) {
+    c.bulk(cmd.fullName);
+    replyHistogram(c, histograms.get(cmd)!);
+  }
+}
+
 export const serverCommands: CommandModule = {
   info(c, argv) {
     replyInfo(c, argv.slice(1));
@@ -117,4 +173,42 @@ export const serverCommands: CommandModule = {
     c.server.slowlog.length = 0;
     c.ok();
   },
+
+  'latency|help'(c) {
+    replyHelp(c, 'latency', LATENCY_HELP);
+  },
+
+  'latency|latest'(c) {
+    const events = latencyState(c.server).events;
+    c.arrayLen(events.size);
+    for (const [event, series] of events) {
+      const last = series.samples[series.samples.length - 1]!;
+      c.arrayLen(4);
+      c.bulk(event);
+      c.integer(last.time);
+      c.integer(last.latency);
+      c.integer(series.max);
+    }
+  },
+
+  'latency|history'(c, argv) {
+    const series = latencyState(c.server).events.get(argv[2]!);
+    const samples = series?.samples ?? [];
+    c.arrayLen(samples.length);
+    for (const sample of samples) {
+      c.arrayLen(2);
+      c.integer(sample.time);
+      c.integer(sample.latency);
+    }
+  },
+
+  'latency|reset'(c, argv) {
+    c.integer(latencyState(c.server).resetEvents(argv.length === 2 ? undefined : argv.slice(2)));
+  },
+
+  'latency|doctor'(c) {
+    c.verbatim(latencyReport(c.server));
+  },
+
+  'latency|histogram': latencyHistogram,
 };

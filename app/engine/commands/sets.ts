@@ -20,7 +20,9 @@ export function longArg(text: string, min: bigint, max: bigint, message?: string
   const n = toInt64(text);
   if (n === null) throw new CommandError(message ? `ERR ${message}` : ERR_NOT_INTEGER);
   if (n < min || n > max) {
-    throw new CommandError(message ? `ERR ${message}` : `ERR value is out of range, value must between ${min} and ${max}`);
+    throw new CommandError(
+      message ? `ERR ${message}` : `ERR value is out of range, value must between ${min} and ${max}`,
+    );
   }
   return Number(n);
 }

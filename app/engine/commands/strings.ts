@@ -50,11 +50,18 @@ export function writableString(db: Database, key: string): string | undefined {
   return value;
 }
 
-/** checkStringLength(): growing a string past proto-max-bulk-len fails, except for our master. */
+const ERR_STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
+/** V8's maximum string length (String::kMaxLength on 64-bit), a little under 512MB. */
+export const MAX_JS_STRING = 2 ** 29 - 24;
+
+/**
+ * checkStringLength(): growing a string past proto-max-bulk-len fails, except for
+ * our master. A JS string also cannot reach the default 512MB limit itself.
+ */
 export function checkStringLength(c: Client, size: number, append: number): void {
-  if (c.isMaster) return;
-  if (size + append > c.server.config.num('proto-max-bulk-len')) {
-    throw new CommandError('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
+  const total = size + append;
+  if ((!c.isMaster && total > c.server.config.num('proto-max-bulk-len')) || total > MAX_JS_STRING) {
+    throw new CommandError(ERR_STRING_TOO_LONG);
   }
 }
 
@@ -151,7 +158,7 @@ function setGeneric(
   if (flags & GET) replyGet(c, key);
   const db = c.db;
   const found = db.lookupWrite(key) !== undefined;
-  if (((flags & NX) && found) || ((flags & XX) && !found)) {
+  if ((flags & NX && found) || (flags & XX && !found)) {
     if (!(flags & GET)) {
       if (reply === 'one') c.integer(0);
       else c.null();
@@ -415,7 +422,10 @@ function lcs(c: Client, argv: readonly string[]): void {
   const db = c.db;
   const storedA = db.lookupRead(argv[1]!);
   const storedB = db.lookupRead(argv[2]!);
-  if ((storedA !== undefined && typeof storedA !== 'string') || (storedB !== undefined && typeof storedB !== 'string')) {
+  if (
+    (storedA !== undefined && typeof storedA !== 'string') ||
+    (storedB !== undefined && typeof storedB !== 'string')
+  ) {
     throw new CommandError('ERR The specified keys must contain string values');
   }
   const a = storedA ?? '';
@@ -601,7 +611,7 @@ export const stringCommands: CommandModule = {
   decrby(c, argv) {
     const incr = int64Arg(argv[2]!);
     if (incr === LLONG_MIN) throw new CommandError('ERR decrement would overflow');
-    incrDecr(c, argv[1]!, typeof incr === 'number' ? -incr : -incr);
+    incrDecr(c, argv[1]!, -incr);
   },
 
   incrbyfloat: incrByFloat,

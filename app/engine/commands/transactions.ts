@@ -59,6 +59,8 @@ export const transactionCommands: CommandModule = {
         server.call(c, cmd, argv);
       }
     } finally {
+      // Errors of queued commands are theirs: EXEC itself did not fail (failed_calls).
+      c.commandFailed = false;
       server.endExecPropagation();
       c.inMulti = false;
       c.multiQueue = [];

@@ -21,6 +21,7 @@ interface Strtod {
   erange: boolean;
 }
 
+const PLAIN_DECIMAL_RE = /^-?\d{1,20}(?:\.\d{1,20})?$/;
 const DECIMAL_RE = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/;
 const HEX_RE = /^0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?/;
 
@@ -65,6 +66,11 @@ export function strtod(text: string): Strtod {
 
 /** string2d(): the whole text is one double, no leading space, no overflow, not NaN. */
 export function parseDouble(text: string): number | null {
+  // The common case, plain decimals, without strtod's allocations.
+  if (PLAIN_DECIMAL_RE.test(text)) {
+    const value = Number(text);
+    if (Number.isFinite(value)) return value;
+  }
   if (text.length === 0 || isSpace(text.charCodeAt(0))) return null;
   const r = strtod(text);
   if (r.end !== text.length || r.erange || Number.isNaN(r.value)) return null;

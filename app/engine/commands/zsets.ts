@@ -92,13 +92,13 @@ function zaddGeneric(c: Client, argv: string[], incrCommand: boolean): void {
   let incr = incrCommand;
   let scoreIdx = 2;
   for (; scoreIdx < argv.length; scoreIdx++) {
-    const opt = argv[scoreIdx]!.toLowerCase();
-    if (opt === 'nx') nx = true;
-    else if (opt === 'xx') xx = true;
-    else if (opt === 'ch') ch = true;
-    else if (opt === 'incr') incr = true;
-    else if (opt === 'gt') gt = true;
-    else if (opt === 'lt') lt = true;
+    const opt = argv[scoreIdx]!;
+    if (is(opt, 'nx')) nx = true;
+    else if (is(opt, 'xx')) xx = true;
+    else if (is(opt, 'ch')) ch = true;
+    else if (is(opt, 'incr')) incr = true;
+    else if (is(opt, 'gt')) gt = true;
+    else if (is(opt, 'lt')) lt = true;
     else break;
   }
   const pairArgs = argv.length - scoreIdx;
@@ -148,11 +148,11 @@ function zaddGeneric(c: Client, argv: string[], incrCommand: boolean): void {
       processed++;
       score = newScore;
       if (newScore !== current) {
-        zset.set(member, newScore);
+        zset.updateScore(member, current, newScore);
         updated++;
       }
     } else if (!xx) {
-      zset.set(member, newScore, limits);
+      zset.insertNew(member, newScore, limits);
       added++;
       processed++;
       score = newScore;
@@ -225,9 +225,12 @@ function nodesByScore(zset: RedisZset, range: ScoreRange, reverse: boolean, offs
   return walkRange(first, reverse, offset, limit, (n) => scoreInRange(n.score, range));
 }
 
+/** Like Redis, only the far end of the range stops the walk (members need not be sorted when scores differ). */
 function nodesByLex(zset: RedisZset, range: LexRange, reverse: boolean, offset: number, limit: number): SkipNode[] {
   const first = reverse ? zset.lastInLexRange(range) : zset.firstInLexRange(range);
-  return walkRange(first, reverse, offset, limit, (n) => lexGteMin(n.member, range) && lexLteMax(n.member, range));
+  return walkRange(first, reverse, offset, limit, (n) =>
+    reverse ? lexGteMin(n.member, range) : lexLteMax(n.member, range),
+  );
 }
 
 /** setKey() of a STORE result, or deletion of the destination when the result is empty. */
@@ -731,7 +734,7 @@ function zrandmemberWithCount(c: Client, key: string, l: number, withScores: boo
   // CASE 2: the whole sorted set.
   if (count >= size) {
     replyScoredLen(c, size, withScores);
-    for (const [member, score] of zset.entries()) replyScored(c, member, score, withScores);
+    for (const [member, score] of zset.entriesReversed()) replyScored(c, member, score, withScores);
     return;
   }
   replyScoredLen(c, count, withScores);
@@ -753,6 +756,15 @@ function zrandmemberWithCount(c: Client, key: string, l: number, withScores: boo
     picked.add(node.member);
     replyScored(c, node.member, node.score, withScores);
   }
+}
+
+/**
+ * A score as a listpack holds it (d2string, then integer encoding): integral
+ * values print as integers, where %.17g would switch to exponent form.
+ */
+function listpackScoreText(score: number): string {
+  if (Number.isInteger(score) && Math.abs(score) <= 2 ** 62) return BigInt(score).toString();
+  return formatDouble(score);
 }
 
 // ------------------------------------------------------------------ commands
@@ -844,13 +856,7 @@ export const zsetCommands: CommandModule = {
       c.integer(0);
       return;
     }
-    const first = zset.firstInLexRange(range);
-    if (!first) {
-      c.integer(0);
-      return;
-    }
-    const last = zset.lastInLexRange(range)!;
-    c.integer(zset.rankOf(last) - zset.rankOf(first) + 1);
+    c.integer(zset.lexCount(range));
   },
 
   zrange: (c, argv) => zrangeGeneric(c, argv, 1, undefined, 'auto', 'auto'),
@@ -923,7 +929,7 @@ export const zsetCommands: CommandModule = {
       // A listpack is small: Redis returns all of it in one call, cursor 0.
       for (const [member, score] of zset.entries()) {
         if (pattern !== undefined && !globMatch(pattern, member)) continue;
-        out.push(member, formatDouble(score));
+        out.push(member, listpackScoreText(score));
       }
     } else {
       const step = scanStep(zset, () => zset.memberIterator(), cursor, count);

@@ -34,10 +34,18 @@ export interface ParseContext {
   appendSave: boolean;
 }
 
+const ACTIVE_DEFRAG_UNAVAILABLE =
+  'Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc ' +
+  'like the one shipped by default with the Redis source distribution';
+
 export function parseValue(def: ParamDef, args: readonly string[], ctx: ParseContext): string {
   switch (def.kind) {
-    case 'bool':
-      return parseBool(args[0]!);
+    case 'bool': {
+      const value = parseBool(args[0]!);
+      // isValidActiveDefrag(): like Debian's build (no HAVE_DEFRAG), there is no defragmenter.
+      if (def.name === 'activedefrag' && value === 'yes') throw new ValueError(ACTIVE_DEFRAG_UNAVAILABLE);
+      return value;
+    }
     case 'string':
       validateString(def.name, args[0]!);
       return args[0]!;

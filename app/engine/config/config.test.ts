@@ -54,7 +54,7 @@ describe('parameter table', () => {
       'auto-aof-rewrite-min-size': '67108864',
       'oom-score-adj-values': '0 200 800',
       'latency-tracking-info-percentiles': '50 99 99.9',
-      'unixsocketperm': '0',
+      unixsocketperm: '0',
       'maxmemory-policy': 'noeviction',
       'acl-pubsub-default': 'resetchannels',
       'shutdown-on-sigterm': 'default',
@@ -237,9 +237,15 @@ describe('CONFIG REWRITE', () => {
     const file = join(dir, 'redis.conf');
     writeFileSync(
       file,
-      ['# my comment', 'port 6390', 'save 900 1', 'save 300 10', 'hash-max-ziplist-entries 64', 'rename-command flushdb x', ''].join(
-        '\n',
-      ),
+      [
+        '# my comment',
+        'port 6390',
+        'save 900 1',
+        'save 300 10',
+        'hash-max-ziplist-entries 64',
+        'rename-command flushdb x',
+        '',
+      ].join('\n'),
     );
     const config = ServerConfig.fromArgs(['redis.conf'], dir);
     config.set('port', '6391');

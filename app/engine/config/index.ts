@@ -104,8 +104,11 @@ export class ServerConfig {
     return entry.number;
   }
 
+  /** "yes" (booleans, and enums such as enable-debug-command whose other values are "no"/"local"). */
   bool(name: string): boolean {
-    return this.str(name) === 'yes';
+    const entry = this.entry(name);
+    if (!entry) throw new Error(`unknown config parameter ${name}`);
+    return entry.value === 'yes';
   }
 
   /** Primary parameter names (no aliases), in config.c's table order. */
@@ -183,9 +186,9 @@ export class ServerConfig {
    * Applies one directive of a config file (loadServerConfigFromString): the
    * value is stored without running listeners. Throws ValueError.
    */
-  applyDirective(entry: ParamDef, args: readonly string[], appendSave: boolean): void {
-    const e = this.entry(entry.name)!;
-    this.store(e, this.normalize(entry, parseValue(entry, args, this.parseContext(e, appendSave))));
+  applyDirective(def: ParamDef, args: readonly string[], appendSave: boolean): void {
+    const entry = this.entry(def.name)!;
+    this.store(entry, this.normalize(def, parseValue(def, args, this.parseContext(entry, appendSave))));
   }
 
   /** Restores values (a failed apply step of CONFIG SET rolls back), running listeners. */

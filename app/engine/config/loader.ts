@@ -127,19 +127,21 @@ function globFiles(pattern: string): string[] {
     .map((e) => join(dir, e));
 }
 
-function errnoText(err: unknown): string {
-  switch ((err as NodeJS.ErrnoException).code) {
-    case 'ENOENT':
-      return 'No such file or directory';
-    case 'EACCES':
-      return 'Permission denied';
-    case 'EISDIR':
-      return 'Is a directory';
-    case 'ENOTDIR':
-      return 'Not a directory';
-    default:
-      return (err as Error).message;
-  }
+const STRERROR: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory',
+  EROFS: 'Read-only file system',
+  ENOSPC: 'No space left on device',
+  EEXIST: 'File exists',
+  EFAULT: 'Bad address',
+};
+
+/** strerror(errno) of a Node fs error. */
+export function errnoText(err: unknown): string {
+  return STRERROR[(err as NodeJS.ErrnoException).code ?? ''] ?? (err as Error).message;
 }
 
 /** loadServerConfigFromString(), including the state shared across `include`d files. */

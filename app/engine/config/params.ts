@@ -28,16 +28,7 @@ export const OCTAL = 1 << 2;
 
 /** C integer type behind a numeric parameter: decides signed/unsigned bound checks. */
 export type NumericCType =
-  | 'int'
-  | 'uint'
-  | 'long'
-  | 'ulong'
-  | 'longlong'
-  | 'ulonglong'
-  | 'size_t'
-  | 'ssize_t'
-  | 'time_t'
-  | 'off_t';
+  'int' | 'uint' | 'long' | 'ulong' | 'longlong' | 'ulonglong' | 'size_t' | 'ssize_t' | 'time_t' | 'off_t';
 
 /** configEnum: names and values; several names may share a value (the first one prints). */
 export type EnumTable = readonly (readonly [name: string, value: number])[];
@@ -297,7 +288,16 @@ export const PARAMS: readonly ParamDef[] = [
   num('port', 'int', 0n, 65535n, 6379, INTEGER, MODIFIABLE),
   num('io-threads', 'int', 1n, 128n, 1, INTEGER, DEBUG | IMMUTABLE),
   num('auto-aof-rewrite-percentage', 'int', 0n, 2147483647n, 100, INTEGER, MODIFIABLE),
-  num('cluster-replica-validity-factor', 'int', 0n, 2147483647n, 10, INTEGER, MODIFIABLE, 'cluster-slave-validity-factor'),
+  num(
+    'cluster-replica-validity-factor',
+    'int',
+    0n,
+    2147483647n,
+    10,
+    INTEGER,
+    MODIFIABLE,
+    'cluster-slave-validity-factor',
+  ),
   num('list-max-listpack-size', 'int', -2147483648n, 2147483647n, -2, INTEGER, MODIFIABLE, 'list-max-ziplist-size'),
   num('tcp-keepalive', 'int', 0n, 2147483647n, 300, INTEGER, MODIFIABLE),
   num('cluster-migration-barrier', 'int', 0n, 2147483647n, 1, INTEGER, MODIFIABLE),
@@ -345,9 +345,27 @@ export const PARAMS: readonly ParamDef[] = [
   num('repl-backlog-size', 'longlong', 1n, 9223372036854775807n, 1048576, MEMORY, MODIFIABLE),
   num('maxmemory', 'ulonglong', 0n, 18446744073709551615n, 0, MEMORY, MODIFIABLE),
   num('cluster-link-sendbuf-limit', 'ulonglong', 0n, 18446744073709551615n, 0, MEMORY, MODIFIABLE),
-  num('hash-max-listpack-entries', 'size_t', 0n, 9223372036854775807n, 512, INTEGER, MODIFIABLE, 'hash-max-ziplist-entries'),
+  num(
+    'hash-max-listpack-entries',
+    'size_t',
+    0n,
+    9223372036854775807n,
+    512,
+    INTEGER,
+    MODIFIABLE,
+    'hash-max-ziplist-entries',
+  ),
   num('set-max-intset-entries', 'size_t', 0n, 9223372036854775807n, 512, INTEGER, MODIFIABLE),
-  num('zset-max-listpack-entries', 'size_t', 0n, 9223372036854775807n, 128, INTEGER, MODIFIABLE, 'zset-max-ziplist-entries'),
+  num(
+    'zset-max-listpack-entries',
+    'size_t',
+    0n,
+    9223372036854775807n,
+    128,
+    INTEGER,
+    MODIFIABLE,
+    'zset-max-ziplist-entries',
+  ),
   num('active-defrag-ignore-bytes', 'size_t', 1n, 9223372036854775807n, 104857600, MEMORY, MODIFIABLE),
   num('hash-max-listpack-value', 'size_t', 0n, 9223372036854775807n, 64, MEMORY, MODIFIABLE, 'hash-max-ziplist-value'),
   num('stream-node-max-bytes', 'size_t', 0n, 9223372036854775807n, 4096, MEMORY, MODIFIABLE),

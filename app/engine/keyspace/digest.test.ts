@@ -4,6 +4,7 @@ import { datasetDigest, toHex, valueDigest } from './digest.js';
 import { RedisHash } from './hash.js';
 import { RedisList } from './list.js';
 import { RedisSet } from './set.js';
+import { RedisZset } from './zset.js';
 
 const host: KeyspaceHost = {
   isReplica: () => false,
@@ -44,5 +45,23 @@ describe('DEBUG DIGEST', () => {
     expect(toHex(valueDigest(dbs[0]!, 's'))).toBe('5e497276f46b9037a75afe0286ef7a77cbed85e4');
     expect(toHex(valueDigest(dbs[0]!, 's2'))).toBe('e8f32bbb1ad9bf537c8867de4f19fec9e001296d');
     expect(toHex(valueDigest(dbs[0]!, 'missing'))).toBe('0'.repeat(40));
+  });
+
+  it('matches Redis for sorted sets with fractional and infinite scores', () => {
+    const db = databases(1)[0]!;
+    const zset = new RedisZset();
+    const entries: [string, number][] = [
+      ['a', 1.5],
+      ['b', 2],
+      ['c', 0.1],
+      ['d', -3e-5],
+      ['e', 1e300],
+      ['f', Infinity],
+      ['g', -Infinity],
+      ['h', Number('3.0000000000000001')], // the client sent 17 digits; the double is 3
+    ];
+    for (const [member, score] of entries) zset.set(member, score);
+    db.setKey('z', zset);
+    expect(toHex(valueDigest(db, 'z'))).toBe('c1457cf635fa68cfeaccdf2fa82463e95a3f50fa');
   });
 });

@@ -53,10 +53,26 @@ function listpackEntrySize(element: string): number {
   return body + (body < 128 ? 1 : body < 16384 ? 2 : 3);
 }
 
-function listpackSize(elements: Iterable<string>): number {
+/** The bytes of an intset: an 8-byte header, then every member at the widest width needed. */
+export function intsetBytes(members: readonly string[]): number {
+  let width = 2;
+  for (const m of members) {
+    const n = Number(m);
+    if (n < -2147483648 || n > 2147483647) width = 8;
+    else if ((n < -32768 || n > 32767) && width < 4) width = 4;
+  }
+  return 8 + width * members.length;
+}
+
+/** The bytes of a listpack holding `elements` (header, entries, end marker). */
+export function listpackBytes(elements: Iterable<string>): number {
   let bytes = 7; // 6-byte header + end marker
   for (const e of elements) bytes += listpackEntrySize(e);
-  return jemallocSize(bytes);
+  return bytes;
+}
+
+function listpackSize(elements: Iterable<string>): number {
+  return jemallocSize(listpackBytes(elements));
 }
 
 /** Average over up to `samples` elements, scaled to `count` (Redis samples large aggregates). */
@@ -109,17 +125,13 @@ function sizeOfCollection(value: RedisObject, encoding: string, samples: number)
     }
     case 'set': {
       const members = [...setMembers(value)];
-      if (encoding === 'intset') {
-        let width = 2;
-        for (const m of members) {
-          const n = Number(m);
-          if (n < -2147483648 || n > 2147483647) width = 8;
-          else if ((n < -32768 || n > 32767) && width < 4) width = 4;
-        }
-        return ROBJ + jemallocSize(8 + width * members.length);
-      }
+      if (encoding === 'intset') return ROBJ + jemallocSize(intsetBytes(members));
       if (encoding === 'listpack') return ROBJ + listpackSize(members);
-      return ROBJ + dictOverhead(members.length) + sampled(members, members.length, samples, (m) => DICT_ENTRY + sdsSize(m.length));
+      return (
+        ROBJ +
+        dictOverhead(members.length) +
+        sampled(members, members.length, samples, (m) => DICT_ENTRY + sdsSize(m.length))
+      );
     }
     case 'zset': {
       const entries = [...zsetEntries(value)];
