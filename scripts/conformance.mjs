@@ -20,7 +20,7 @@ import {
 } from './conformance/report.mjs';
 import { countTestBlocks, prepareShadowSuite, runTestFile } from './conformance/run-file.mjs';
 import { pickPort, requireCommand, resolveServer, startServer } from './conformance/server-process.mjs';
-import { ensureTestSuite } from './conformance/suite-source.mjs';
+import { ensureTestSuite, REDIS_VERSION } from './conformance/suite-source.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -116,7 +116,9 @@ async function main() {
     (a, b) => (results.files[b]?.[side]?.seconds ?? 0) - (results.files[a]?.[side]?.seconds ?? 0),
   );
   const jobs = Math.max(1, Math.min(Number(opts.jobs) || 1, queue.length));
-  log(`Running ${files.length} file(s) of Redis ${'7.0.15'}'s suite against ${server.label}, ${jobs} at a time ...`);
+  log(
+    `Running ${files.length} file(s) of Redis ${REDIS_VERSION}'s suite against ${server.label}, ${jobs} at a time ...`,
+  );
   const started = Date.now();
   const measured = {};
   await Promise.all(
@@ -144,7 +146,7 @@ async function main() {
   // Keep the files in the issue's order, with any extra files after them.
   const order = [...DEFAULT_FILES, ...Object.keys(results.files).filter((f) => !DEFAULT_FILES.includes(f))];
   results.files = Object.fromEntries(order.filter((f) => results.files[f]).map((f) => [f, results.files[f]]));
-  results.suite = `Redis 7.0.15 Tcl test suite (apt-get source redis), runtest --single <file> --clients 1`;
+  results.suite = `Redis ${REDIS_VERSION} Tcl test suite (apt-get source redis), runtest --single <file> --clients 1`;
 
   const { rows } = tableRows(results, files, side);
   log('');

@@ -113,6 +113,24 @@ export class Client extends RespWriter implements WatchingClient {
     this.server.stats.recordError(text);
   }
 
+  /**
+   * Writes a push (a Pub/Sub confirmation or message) that must reach the client even
+   * under CLIENT REPLY OFF/SKIP, as Redis's CLIENT_PUSHING flag ensures.
+   */
+  writePush(write: () => void): void {
+    const start = this.out.length;
+    write();
+    if (this.replyMode !== 'on') this.keptPushes += this.out.slice(start);
+  }
+
+  takeKeptPushes(): string {
+    const kept = this.keptPushes;
+    this.keptPushes = '';
+    return kept;
+  }
+
+  private keptPushes = '';
+
   markDirtyCas(): void {
     this.dirtyCas = true;
   }

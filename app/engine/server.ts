@@ -24,6 +24,7 @@ import { clientInfoString } from './commands/client.js';
 import { recordCommandLatency } from './latency.js';
 import { usedMemory } from './info.js';
 import { ReplicationMaster } from './replication/master.js';
+import { performEvictions } from './keyspace/evict.js';
 
 export const REDIS_VERSION = '7.0.15';
 
@@ -101,6 +102,8 @@ export class Server implements KeyspaceHost {
     config.onChange('client-output-buffer-limit', () => this.applyOutputLimits());
     this.applyNotifyFlags();
     config.onChange('notify-keyspace-events', () => this.applyNotifyFlags());
+    // Lowering maxmemory evicts at once, as CONFIG SET maxmemory does in Redis.
+    config.onChange('maxmemory', () => performEvictions(this, usedMemory()));
     config.onChange('hz', () => {
       if (!this.cronTimer) return;
       clearInterval(this.cronTimer);
@@ -460,7 +463,8 @@ export class Server implements KeyspaceHost {
       c.replyMode = 'skip';
       return;
     }
-    c.out = c.out.slice(0, replyMark);
+    // Pushes (Pub/Sub confirmations) are delivered even with replies off (CLIENT_PUSHING).
+    c.out = c.out.slice(0, replyMark) + c.takeKeptPushes();
     if (c.replyMode === 'skip') c.replyMode = 'on';
   }
 
@@ -490,16 +494,16 @@ export class Server implements KeyspaceHost {
   }
 
   /**
-   * maxmemory: past the limit, commands that may grow memory (denyoom, or anything
-   * queued inside MULTI) are refused, as with the noeviction policy. The engine
-   * evicts nothing whatever maxmemory-policy says (written down in the README).
+   * maxmemory: evict by policy first (keyspace/evict.ts); when that cannot free
+   * enough, commands that may grow memory (denyoom, or anything queued inside MULTI)
+   * are refused.
    */
   private outOfMemoryFor(c: Client, cmd: Command): boolean {
     const maxmemory = this.config.num('maxmemory');
     if (maxmemory <= 0 || c.isMaster) return false;
+    const outOfMemory = performEvictions(this, usedMemory()) === 'fail';
     const queuedInMulti = c.inMulti && !MULTI_IMMEDIATE.has(cmd.name);
-    if (!cmd.has('denyoom') && !queuedInMulti) return false;
-    return usedMemory() > maxmemory;
+    return outOfMemory && (cmd.has('denyoom') || queuedInMulti);
   }
 
   private allowProtected(option: string, c: Client): boolean {

@@ -10,7 +10,6 @@ import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from './long-do
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
-const LONG_MAX = 9223372036854775807n;
 
 function readHash(c: Client, key: string): RedisHash | undefined {
   const value = c.db.lookupRead(key);
@@ -35,17 +34,10 @@ function writeOrCreateHash(c: Client, key: string): RedisHash {
   return hash;
 }
 
-function configNumber(c: Client, name: string, fallback: number): number {
-  const value = c.server.config.get(name);
-  return value === undefined ? fallback : Number(value);
-}
-
 /** The listpack thresholds, read per command so CONFIG SET applies at once. */
 export function hashLimits(c: Client): HashLimits {
-  return {
-    maxEntries: configNumber(c, 'hash-max-listpack-entries', 128),
-    maxValue: configNumber(c, 'hash-max-listpack-value', 64),
-  };
+  const config = c.server.config;
+  return { maxEntries: config.num('hash-max-listpack-entries'), maxValue: config.num('hash-max-listpack-value') };
 }
 
 /** hashTypeTryConversion(): any argument longer than the value limit converts up front. */
@@ -79,11 +71,6 @@ function hsetGeneric(c: Client, argv: string[], replyCount: boolean): void {
   if (replyCount) c.integer(created);
   else c.ok();
   modified(c, key, 'hset', (argv.length - 2) / 2);
-}
-
-/** Redis's strict integer check for stored hash values (string2ll). */
-function storedInt(value: string): bigint | null {
-  return toInt64(value);
 }
 
 export const hashCommands: CommandModule = {
@@ -199,7 +186,7 @@ export const hashCommands: CommandModule = {
     const current = hash.get(field);
     let value = 0n;
     if (current !== undefined) {
-      const parsed = storedInt(current);
+      const parsed = toInt64(current);
       if (parsed === null) throw new CommandError('ERR hash value is not an integer');
       value = parsed;
     }
@@ -241,7 +228,7 @@ export const hashCommands: CommandModule = {
     if (argv.length >= 3) {
       const count = toInt64(argv[2]!);
       if (count === null) throw new CommandError(ERR_NOT_INTEGER);
-      if (count < -LONG_MAX) {
+      if (count < -INT64_MAX) {
         throw new CommandError(
           'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807',
         );
@@ -251,7 +238,7 @@ export const hashCommands: CommandModule = {
         throw new CommandError(ERR_SYNTAX);
       } else if (argv.length === 4) {
         withValues = true;
-        if (count < -LONG_MAX / 2n || count > LONG_MAX / 2n) throw new CommandError('ERR value is out of range');
+        if (count < -INT64_MAX / 2n || count > INT64_MAX / 2n) throw new CommandError('ERR value is out of range');
       }
       randomFieldsWithCount(c, argv[1]!, count, withValues);
       return;
@@ -377,4 +364,3 @@ function randomFieldsWithCount(c: Client, key: string, count64: bigint, withValu
     emit(field, value);
   }
 }
-

@@ -70,7 +70,8 @@ function endArg(text: string): End {
 function timeoutArg(text: string): number {
   const parsed = parseLongDouble(text);
   if (parsed === null) throw new CommandError('ERR timeout is not a float or out of range');
-  const seconds = typeof parsed === 'number' ? parsed : (parsed.neg ? -1 : 1) * Number(parsed.mantissa) * 2 ** parsed.exp;
+  const seconds =
+    typeof parsed === 'number' ? parsed : (parsed.neg ? -1 : 1) * Number(parsed.mantissa) * 2 ** parsed.exp;
   const ms = Math.ceil(seconds * 1000);
   if (!Number.isFinite(ms) || ms >= 2 ** 63 || ms < 0) throw new CommandError('ERR timeout is negative');
   if (ms === 0 || ms > MAX_TIMER_MS) return 0;

@@ -8,12 +8,14 @@ type Kind = 'subscribe' | 'unsubscribe' | 'psubscribe' | 'punsubscribe' | 'ssubs
 
 /** addReplyPubsub(Un)Subscribed(): a 3-element array in RESP2, a push in RESP3. */
 function confirm(c: Client, kind: Kind, channel: string | null): void {
-  c.pushLen(3);
-  c.bulk(kind);
-  if (channel === null) c.null();
-  else c.bulk(channel);
-  const sharded = kind === 'ssubscribe' || kind === 'sunsubscribe';
-  c.integer(sharded ? c.shardChannels.size : c.subscriptionCount);
+  c.writePush(() => {
+    c.pushLen(3);
+    c.bulk(kind);
+    if (channel === null) c.null();
+    else c.bulk(channel);
+    const sharded = kind === 'ssubscribe' || kind === 'sunsubscribe';
+    c.integer(sharded ? c.shardChannels.size : c.subscriptionCount);
+  });
 }
 
 function channelList(c: Client, channels: Map<string, Set<Client>>, pattern: string | undefined): void {
