@@ -7,6 +7,8 @@
 import type { BlockState, Client } from './client.js';
 import type { Database } from './keyspace/db.js';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class BlockingRegistry {
   private readonly waiting = new Map<Database, Map<string, Set<Client>>>();
   private readyKeys: { db: Database; key: string }[] = [];
@@ -25,10 +27,17 @@ export class BlockingRegistry {
       if (!clients) byKey.set(key, (clients = new Set()));
       clients.add(c);
     }
-    if (state.deadline > 0) {
-      const delay = Math.max(0, state.deadline - Date.now());
-      state.timer = setTimeout(() => this.timeout(c), delay);
-    }
+    if (state.deadline > 0) this.armTimer(c, state);
+  }
+
+  /** Node timers cap at 2^31-1 ms (about 24.8 days): longer timeouts re-arm until due. */
+  private armTimer(c: Client, state: BlockState): void {
+    const delay = Math.max(0, state.deadline - Date.now());
+    state.timer = setTimeout(() => {
+      if (c.blocked !== state) return;
+      if (Date.now() < state.deadline) this.armTimer(c, state);
+      else this.timeout(c);
+    }, Math.min(delay, MAX_TIMER_MS));
   }
 
   /** Removes a client from every wait list, without replying. */

@@ -81,7 +81,9 @@ export class Server implements KeyspaceHost {
   private readonly listeners: NetServer[] = [];
   private readonly pendingWrite = new Set<Client>();
   private flushScheduled = false;
-  private execPropagation: { dbId: number; argv: string[] }[] | undefined;
+  /** Nesting of call() (EXEC calls its queued commands); propagation waits for depth 0. */
+  private callDepth = 0;
+  private pendingPropagation: { dbId: number; argv: string[] }[] = [];
   private cronTimer: NodeJS.Timeout | undefined;
   private cronLoops = 0;
   private shuttingDown = false;
@@ -430,6 +432,7 @@ export class Server implements KeyspaceHost {
     // Set before running, as Redis does, so CLIENT LIST/INFO show the running command.
     c.lastCommand = cmd.fullName;
     const start = process.hrtime.bigint();
+    this.callDepth++;
     try {
       cmd.handler!(c, argv);
     } catch (err) {
@@ -453,6 +456,7 @@ export class Server implements KeyspaceHost {
     if ((this.dirty !== dirtyBefore || c.forcePropagation) && cmd.name !== 'exec') {
       this.propagate(c.db.id, c.propagateArgv ?? [argv]);
     }
+    if (--this.callDepth === 0) this.propagatePendingCommands();
     this.applyReplyMode(c, replyMark);
   }
 
@@ -517,24 +521,23 @@ export class Server implements KeyspaceHost {
   }
 
   /**
-   * alsoPropagate(): queue commands for replicas. Inside EXEC they are collected and
-   * sent wrapped in MULTI/EXEC when there is more than one (propagatePendingCommands).
+   * alsoPropagate(): queue commands for replicas. Everything one top-level command
+   * propagates (an EXEC's queue, SPOP's SREMs, a lazily expired key's DEL) is sent
+   * together after it, wrapped in MULTI/EXEC when there is more than one command,
+   * as propagatePendingCommands() does. Outside any command (active expiry,
+   * eviction) commands go out at once.
    */
   propagate(dbId: number, commands: string[][]): void {
     for (const argv of commands) {
-      if (this.execPropagation) this.execPropagation.push({ dbId, argv });
+      if (this.callDepth > 0) this.pendingPropagation.push({ dbId, argv });
       else this.replicationFeed(dbId, argv);
     }
   }
 
-  beginExecPropagation(): void {
-    this.execPropagation = [];
-  }
-
-  endExecPropagation(): void {
-    const pending = this.execPropagation ?? [];
-    this.execPropagation = undefined;
+  private propagatePendingCommands(): void {
+    const pending = this.pendingPropagation;
     if (pending.length === 0) return;
+    this.pendingPropagation = [];
     const wrap = pending.length > 1;
     if (wrap) this.replicationFeed(pending[0]!.dbId, ['MULTI']);
     for (const { dbId, argv } of pending) this.replicationFeed(dbId, argv);

@@ -48,7 +48,6 @@ export const transactionCommands: CommandModule = {
     // queue runs so blocking commands behave as non-blocking (CLIENT_DENY_BLOCKING).
     server.unwatchAll(c);
     c.arrayLen(queue.length);
-    server.beginExecPropagation();
     try {
       for (const { cmd, argv } of queue) {
         // A replica that became read-only meanwhile refuses queued writes.
@@ -61,7 +60,6 @@ export const transactionCommands: CommandModule = {
     } finally {
       // Errors of queued commands are theirs: EXEC itself did not fail (failed_calls).
       c.commandFailed = false;
-      server.endExecPropagation();
       c.inMulti = false;
       c.multiQueue = [];
       c.multiError = false;

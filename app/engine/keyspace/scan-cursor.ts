@@ -15,6 +15,8 @@ const MAX_PARKED = 1024;
 
 interface Parked<T> {
   iterator: Iterator<T>;
+  /** An item read ahead to learn whether the scan is over (returned by the next step). */
+  lookahead?: IteratorResult<T>;
 }
 
 const parkedByOwner = new WeakMap<object, Map<number, Parked<unknown>>>();
@@ -41,10 +43,14 @@ export function scanStep<T>(owner: object, open: () => Iterator<T>, cursor: numb
   else state = { iterator: open() };
   const items: T[] = [];
   for (let i = 0; i < count; i++) {
-    const next = state.iterator.next();
+    const next = state.lookahead ?? state.iterator.next();
+    state.lookahead = undefined;
     if (next.done) return { cursor: 0, items };
     items.push(next.value);
   }
+  // Read one item ahead so an exhausted scan answers cursor 0 now, not one call later.
+  state.lookahead = state.iterator.next();
+  if (state.lookahead.done) return { cursor: 0, items };
   const id = nextCursor++;
   if (nextCursor > Number.MAX_SAFE_INTEGER - 1) nextCursor = 1;
   parked.set(id, state);
