@@ -33,11 +33,14 @@ export class BlockingRegistry {
   /** Node timers cap at 2^31-1 ms (about 24.8 days): longer timeouts re-arm until due. */
   private armTimer(c: Client, state: BlockState): void {
     const delay = Math.max(0, state.deadline - Date.now());
-    state.timer = setTimeout(() => {
-      if (c.blocked !== state) return;
-      if (Date.now() < state.deadline) this.armTimer(c, state);
-      else this.timeout(c);
-    }, Math.min(delay, MAX_TIMER_MS));
+    state.timer = setTimeout(
+      () => {
+        if (c.blocked !== state) return;
+        if (Date.now() < state.deadline) this.armTimer(c, state);
+        else this.timeout(c);
+      },
+      Math.min(delay, MAX_TIMER_MS),
+    );
   }
 
   /** Removes a client from every wait list, without replying. */

@@ -349,15 +349,23 @@ function statsSection(server: Server): string {
  */
 export function replicationSection(server: Server): string {
   const repl = server.replication;
-  const fields: [string, string | number][] = [
-    ['role', server.isReplica() ? 'slave' : 'master'],
-    ['connected_slaves', repl.replicas.size],
-  ];
+  const fields: [string, string | number][] = [['role', server.isReplica() ? 'slave' : 'master']];
+  if (server.masterHost !== undefined) fields.push(...replicaFields(server, server.masterHost));
+  fields.push(['connected_slaves', repl.replicas.size]);
+  // Shown only when min-replicas-to-write is active.
+  if (server.config.num('min-replicas-to-write') > 0 && server.config.num('min-replicas-max-lag') > 0) {
+    const maxLag = server.config.num('min-replicas-max-lag');
+    let good = 0;
+    for (const link of repl.replicas.values()) {
+      if (link.state === 'online' && Math.floor((Date.now() - link.ackTime) / 1000) <= maxLag) good++;
+    }
+    fields.push(['min_slaves_good_slaves', good]);
+  }
   let index = 0;
   const now = Date.now();
   for (const link of repl.replicas.values()) {
     const c = link.client;
-    const ip = c.replicaAnnouncedIp || (c.addr.slice(0, c.addr.lastIndexOf(':')) || '127.0.0.1');
+    const ip = c.replicaAnnouncedIp || c.addr.slice(0, c.addr.lastIndexOf(':')) || '127.0.0.1';
     const lag = Math.floor((now - link.ackTime) / 1000);
     fields.push([
       `slave${index++}`,
@@ -377,6 +385,41 @@ export function replicationSection(server: Server): string {
     ['repl_backlog_histlen', backlog ? backlog.histlen : 0],
   );
   return lines('Replication', fields);
+}
+
+/** The role:slave fields of INFO replication, as genRedisInfoString() prints them. */
+function replicaFields(server: Server, masterHost: string): [string, string | number][] {
+  const replica = server.replica;
+  const now = Math.floor(Date.now() / 1000);
+  const master = replica.masterClient;
+  const fields: [string, string | number][] = [
+    ['master_host', masterHost],
+    ['master_port', replica.masterPort],
+    ['master_link_status', replica.state === 'connected' ? 'up' : 'down'],
+    ['master_last_io_seconds_ago', master ? now - Math.floor(master.lastInteraction / 1000) : -1],
+    ['master_sync_in_progress', replica.state === 'transfer' ? 1 : 0],
+    ['slave_read_repl_offset', replica.readOffset()],
+    ['slave_repl_offset', replica.appliedOffset()],
+  ];
+  if (replica.state === 'transfer') {
+    const { size, read, lastIo } = replica.transferProgress();
+    fields.push(
+      ['master_sync_total_bytes', size],
+      ['master_sync_read_bytes', read],
+      ['master_sync_left_bytes', size - read],
+      ['master_sync_perc', (size ? (read / size) * 100 : 0).toFixed(2)],
+      ['master_sync_last_io_seconds_ago', now - lastIo],
+    );
+  }
+  if (replica.state !== 'connected') {
+    fields.push(['master_link_down_since_seconds', replica.downSince ? now - replica.downSince : -1]);
+  }
+  fields.push(
+    ['slave_priority', server.config.num('replica-priority')],
+    ['slave_read_only', server.config.bool('replica-read-only') ? 1 : 0],
+    ['replica_announced', server.config.bool('replica-announced') ? 1 : 0],
+  );
+  return fields;
 }
 
 /** "%ld.%06ld" of a microsecond count. */

@@ -24,6 +24,7 @@ import { clientInfoString } from './commands/client.js';
 import { recordCommandLatency } from './latency.js';
 import { usedMemory } from './info.js';
 import { ReplicationMaster } from './replication/master.js';
+import { ReplicationReplica } from './replication/replica.js';
 import { performEvictions } from './keyspace/evict.js';
 
 export const REDIS_VERSION = '7.0.15';
@@ -54,6 +55,8 @@ export class Server implements KeyspaceHost {
   readonly blocking: BlockingRegistry;
   readonly monitors = new Set<Client>();
   readonly replication: ReplicationMaster = new ReplicationMaster(this);
+  /** The replica side: REPLICAOF, the link to our master. */
+  readonly replica: ReplicationReplica;
   private lastReplicaPing = Date.now();
   readonly startTime = Date.now();
   /** Random 40-hex run id, as INFO server's run_id. */
@@ -94,6 +97,7 @@ export class Server implements KeyspaceHost {
     this.dbs = [];
     const databases = config.num('databases');
     for (let i = 0; i < databases; i++) this.dbs.push(new Database(i, this));
+    this.replica = new ReplicationReplica(this);
     this.commands = new CommandTable(ALL_COMMAND_MODULES);
     applyCommandRenames(this.commands, config.renamedCommands);
     this.blocking = new BlockingRegistry((c) => this.resumeAfterBlock(c));
@@ -228,6 +232,7 @@ export class Server implements KeyspaceHost {
   async close(): Promise<void> {
     if (this.cronTimer) clearInterval(this.cronTimer);
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.replica.close();
     for (const c of this.clients.values()) this.freeClient(c);
     await this.closeListeners();
   }
@@ -304,6 +309,7 @@ export class Server implements KeyspaceHost {
     this.pubsub.removeClient(c);
     this.monitors.delete(c);
     this.replication.removeReplica(c);
+    if (c.isMaster) this.replica.masterClientFreed(c);
     this.pendingWrite.delete(c);
     this.softLimitSince.delete(c);
     this.clients.delete(c.id);
@@ -312,6 +318,11 @@ export class Server implements KeyspaceHost {
 
   /** Reads and runs every complete command in the client's query buffer. */
   processInput(c: Client): void {
+    // The master's stream is applied with offset accounting and no replies.
+    if (c.isMaster) {
+      this.replica.processMasterInput(c);
+      return;
+    }
     while (!c.closed && !c.blocked && !c.paused && !c.closeAfterReply) {
       let argv: string[] | null;
       try {
@@ -401,6 +412,15 @@ export class Server implements KeyspaceHost {
       );
       return;
     }
+    if (
+      this.masterHost !== undefined &&
+      this.replica.state !== 'connected' &&
+      !this.config.bool('replica-serve-stale-data') &&
+      (!cmd.has('stale') || (cmd.name === 'exec' && c.multiQueue.some((q) => !q.cmd.has('stale'))))
+    ) {
+      this.rejectCommand(c, cmd, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+      return;
+    }
     if (c.isReplica && (mayReplicate || cmd.has('readonly'))) {
       this.rejectCommand(c, cmd, "ERR Replica can't interact with the keyspace");
       return;
@@ -453,7 +473,8 @@ export class Server implements KeyspaceHost {
     this.stats.totalCommands++;
     if (!cmd.has('skip_slowlog')) this.slowlogPush(c, argv, usec);
     if (this.monitors.size > 0 && !cmd.has('skip_monitor') && !cmd.has('admin')) this.feedMonitors(c, argv);
-    if ((this.dirty !== dirtyBefore || c.forcePropagation) && cmd.name !== 'exec') {
+    // Our master's stream reaches our replicas as received, not re-propagated.
+    if ((this.dirty !== dirtyBefore || c.forcePropagation) && cmd.name !== 'exec' && !c.isMaster) {
       this.propagate(c.db.id, c.propagateArgv ?? [argv]);
     }
     if (--this.callDepth === 0) this.propagatePendingCommands();
@@ -606,6 +627,8 @@ export class Server implements KeyspaceHost {
       this.pendingWrite.delete(c);
       if (c.closed || !c.socket) continue;
       const data = c.take();
+      // Nothing is ever replied to our master (REPLCONF ACK is written directly).
+      if (c.isMaster) continue;
       if (data.length > 0) {
         this.stats.netOutputBytes += data.length;
         if (c.closeAfterReply) {
@@ -832,6 +855,8 @@ export class Server implements KeyspaceHost {
     // Idle client timeout, checked about once a second (clientsCron).
     const hz = this.config.num('hz');
     if (this.cronLoops % Math.max(1, hz) === 0) this.closeIdleClients(now);
+    // run_with_period(1000) also fires on the first tick: a configured replica connects at once.
+    if ((this.cronLoops - 1) % Math.max(1, hz) === 0) this.replica.cron();
     this.resizeQueryBuffers(now, hz);
   }
 
@@ -862,7 +887,6 @@ export class Server implements KeyspaceHost {
   clientInfoLine(c: Client): string {
     return clientInfoString(c);
   }
-
 }
 
 function isLogicallyExpired(db: Database, key: string): boolean {

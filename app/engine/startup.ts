@@ -38,7 +38,7 @@ export async function startEngine(
         'replica-lab-server /path/to/redis.conf',
     );
   }
-  log.role = 'M';
+  log.role = server.masterHost !== undefined ? 'S' : 'M';
   log.notice('monotonic clock: POSIX clock_gettime');
   await server.listen();
   // redisAsciiArt(): the logo when forced by always-show-logo or logging to a terminal.

@@ -11,6 +11,7 @@ import { hashCommands } from './hashes.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { pubsubCommands } from './pubsub.js';
+import { replicaofCommands } from './replicaof.js';
 import { replicationCommands } from './replication.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
@@ -38,4 +39,5 @@ export const ALL_COMMAND_MODULES: readonly CommandModule[] = [
   pubsubCommands,
   functionCommands,
   replicationCommands,
+  replicaofCommands,
 ];

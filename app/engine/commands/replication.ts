@@ -10,6 +10,11 @@ import { ERR_SYNTAX, is, toInt } from './args.js';
 function maySync(c: Client): boolean {
   // A replica that sends SYNC again is ignored, as Redis does.
   if (c.isReplica) return false;
+  // A replica can only pass on a stream it is receiving.
+  if (c.server.masterHost !== undefined && c.server.replica.state !== 'connected') {
+    c.error("NOMASTERLINK Can't SYNC while not connected with my master");
+    return false;
+  }
   if (c.out.length > 0) {
     c.error('ERR SYNC and PSYNC are invalid with pending output');
     return false;
@@ -63,6 +68,7 @@ export const replicationCommands: CommandModule = {
         return;
       } else if (is(option, 'getack')) {
         // Only a replica answers GETACK (with an ACK of its own); a master ignores it.
+        if (c.server.masterHost !== undefined) c.server.replica.sendAck();
         return;
       } else if (is(option, 'rdb-only') || is(option, 'rdb-filter-only')) {
         // Accepted: the engine only streams whole data sets.

@@ -77,7 +77,12 @@ describe('replication stream (master side)', () => {
     await client.call('GET', 'a'); // reads are not propagated
     const stream = await reader.commands(4);
     expect(reader.payload.toString()).toBe('FAKE-RDB');
-    expect(stream).toEqual([['SELECT', '0'], ['SET', 'a', '1'], ['SELECT', '2'], ['INCR', 'n']]);
+    expect(stream).toEqual([
+      ['SELECT', '0'],
+      ['SET', 'a', '1'],
+      ['SELECT', '2'],
+      ['INCR', 'n'],
+    ]);
   });
 
   it('wraps a transaction with several writes in MULTI/EXEC, and rewrites relative expiries', async () => {

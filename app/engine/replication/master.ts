@@ -27,6 +27,8 @@ export interface MasterHost {
   config: { num(name: string): number; str(name: string): string };
   log: { notice(m: string): void; warning(m: string): void };
   scheduleWrite(c: Client): void;
+  /** A replica proxies its master's stream instead of producing one (replicationFeedSlaves). */
+  isReplica(): boolean;
 }
 
 /** Encodes one command as a RESP multibulk byte string. */
@@ -45,7 +47,7 @@ export class ReplicationMaster {
   backlog: ReplicationBacklog | undefined;
   readonly replicas = new Map<Client, ReplicaLink>();
   /** The db the stream last SELECTed (server.slaveseldb); -1 forces a SELECT. */
-  private selectedDb = -1;
+  selectedDb = -1;
   /** Set by the RDB module: a snapshot of the whole data set as an RDB file. */
   snapshot: ((replId: string, offset: number) => Buffer) | undefined;
 
@@ -53,8 +55,9 @@ export class ReplicationMaster {
 
   /** replicationFeedSlaves(): append a write to the stream, with SELECT when the db changes. */
   feed(dbId: number, argv: readonly string[]): void {
-    // Redis keeps no stream at all until a replica has attached once.
-    if (!this.backlog && this.replicas.size === 0) return;
+    // Redis keeps no stream at all until a replica has attached once; a replica
+    // only proxies the stream of its own master.
+    if (this.host.isReplica() || (!this.backlog && this.replicas.size === 0)) return;
     let bytes = '';
     if (dbId !== this.selectedDb && dbId >= 0) {
       bytes += encodeCommand(['SELECT', String(dbId)]);
@@ -64,7 +67,8 @@ export class ReplicationMaster {
     this.appendToStream(bytes);
   }
 
-  private appendToStream(bytes: string): void {
+  /** feedReplicationBuffer(): bytes of stream (ours, or our master's when proxying) to the backlog and replicas. */
+  appendToStream(bytes: string): void {
     this.offset += bytes.length;
     this.backlog?.append(Buffer.from(bytes, 'latin1'));
     for (const link of this.replicas.values()) {
@@ -143,7 +147,7 @@ export class ReplicationMaster {
 
   /** Pings replicas every repl-ping-replica-period seconds (replicationCron). */
   pingReplicas(): void {
-    if (this.replicas.size === 0) return;
+    if (this.replicas.size === 0 || this.host.isReplica()) return;
     this.appendToStream(encodeCommand(['PING']));
   }
 }
