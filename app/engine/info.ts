@@ -247,9 +247,9 @@ function memorySection(server: Server): string {
   ]);
 }
 
-/** LASTSAVE / rdb_last_save_time: the start time until the RDB layer records saves. */
+/** LASTSAVE / rdb_last_save_time. */
 export function lastSaveTime(server: Server): number {
-  return Math.floor(server.startTime / 1000);
+  return server.persistence.lastSave;
 }
 
 function persistenceSection(server: Server): string {
@@ -262,16 +262,7 @@ function persistenceSection(server: Server): string {
     ['current_fork_perc', '0.00'],
     ['current_save_keys_processed', 0],
     ['current_save_keys_total', 0],
-    ['rdb_changes_since_last_save', server.dirty],
-    ['rdb_bgsave_in_progress', 0],
-    ['rdb_last_save_time', lastSaveTime(server)],
-    ['rdb_last_bgsave_status', 'ok'],
-    ['rdb_last_bgsave_time_sec', -1],
-    ['rdb_current_bgsave_time_sec', -1],
-    ['rdb_saves', 0],
-    ['rdb_last_cow_size', 0],
-    ['rdb_last_load_keys_expired', 0],
-    ['rdb_last_load_keys_loaded', 0],
+    ...server.persistence.infoFields(),
     ['aof_enabled', 0],
     ['aof_rewrite_in_progress', 0],
     ['aof_rewrite_scheduled', 0],
@@ -353,13 +344,9 @@ export function replicationSection(server: Server): string {
   if (server.masterHost !== undefined) fields.push(...replicaFields(server, server.masterHost));
   fields.push(['connected_slaves', repl.replicas.size]);
   // Shown only when min-replicas-to-write is active.
-  if (server.config.num('min-replicas-to-write') > 0 && server.config.num('min-replicas-max-lag') > 0) {
-    const maxLag = server.config.num('min-replicas-max-lag');
-    let good = 0;
-    for (const link of repl.replicas.values()) {
-      if (link.state === 'online' && Math.floor((Date.now() - link.ackTime) / 1000) <= maxLag) good++;
-    }
-    fields.push(['min_slaves_good_slaves', good]);
+  const maxLag = server.config.num('min-replicas-max-lag');
+  if (server.config.num('min-replicas-to-write') > 0 && maxLag > 0) {
+    fields.push(['min_slaves_good_slaves', repl.goodReplicasCount(maxLag)]);
   }
   let index = 0;
   const now = Date.now();

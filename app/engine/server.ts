@@ -26,6 +26,7 @@ import { usedMemory } from './info.js';
 import { ReplicationMaster } from './replication/master.js';
 import { ReplicationReplica } from './replication/replica.js';
 import { performEvictions } from './keyspace/evict.js';
+import { Persistence } from './rdb/persistence.js';
 
 export const REDIS_VERSION = '7.0.15';
 
@@ -57,6 +58,8 @@ export class Server implements KeyspaceHost {
   readonly replication: ReplicationMaster = new ReplicationMaster(this);
   /** The replica side: REPLICAOF, the link to our master. */
   readonly replica: ReplicationReplica;
+  /** RDB persistence: SAVE/BGSAVE, save rules, loading (rdb/persistence.ts). */
+  readonly persistence: Persistence;
   private lastReplicaPing = Date.now();
   readonly startTime = Date.now();
   /** Random 40-hex run id, as INFO server's run_id. */
@@ -98,6 +101,7 @@ export class Server implements KeyspaceHost {
     const databases = config.num('databases');
     for (let i = 0; i < databases; i++) this.dbs.push(new Database(i, this));
     this.replica = new ReplicationReplica(this);
+    this.persistence = new Persistence(this);
     this.commands = new CommandTable(ALL_COMMAND_MODULES);
     applyCommandRenames(this.commands, config.renamedCommands);
     this.blocking = new BlockingRegistry((c) => this.resumeAfterBlock(c));
@@ -239,15 +243,18 @@ export class Server implements KeyspaceHost {
 
   /**
    * SHUTDOWN: flush what is pending, remove the pid file, log as Redis does and
-   * ask the host to exit. Persistence on shutdown arrives with the RDB issue.
+   * ask the host to exit. Returns false when the final save failed (not shut down).
    */
-  shutdown(): void {
-    if (this.shuttingDown) return;
-    this.shuttingDown = true;
+  shutdown(options: { save?: boolean; nosave?: boolean; force?: boolean } = {}): boolean {
+    if (this.shuttingDown) return true;
     this.log.warning('User requested shutdown...');
+    // prepareForShutdown(): the final RDB save; a failed save cancels the shutdown.
+    if (!this.persistence.beforeShutdown(options)) return false;
+    this.shuttingDown = true;
     this.removePidFile();
     this.log.warning('Redis is now ready to exit, bye bye...');
     void this.close().then(() => this.onExit(0));
+    return true;
   }
 
   // ---------------------------------------------------------------- connections
@@ -400,6 +407,10 @@ export class Server implements KeyspaceHost {
       this.rejectCommand(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
       return;
     }
+    if (isWrite && !this.enoughGoodReplicas()) {
+      this.rejectCommand(c, cmd, 'NOREPLICAS Not enough good replicas to write.');
+      return;
+    }
     if (this.masterHost !== undefined && this.config.bool('replica-read-only') && !c.isMaster && isWrite) {
       this.rejectCommand(c, cmd, "READONLY You can't write against a read only replica.");
       return;
@@ -479,6 +490,14 @@ export class Server implements KeyspaceHost {
     }
     if (--this.callDepth === 0) this.propagatePendingCommands();
     this.applyReplyMode(c, replyMark);
+  }
+
+  /** checkGoodReplicasStatus(): min-replicas-to-write, on a master only. */
+  private enoughGoodReplicas(): boolean {
+    const minReplicas = this.config.num('min-replicas-to-write');
+    const maxLag = this.config.num('min-replicas-max-lag');
+    if (this.masterHost !== undefined || minReplicas === 0 || maxLag === 0) return true;
+    return this.replication.goodReplicasCount(maxLag) >= minReplicas;
   }
 
   /** CLIENT REPLY OFF / SKIP: drop what this command replied. */
@@ -654,7 +673,11 @@ export class Server implements KeyspaceHost {
     const cls = c.isReplica ? 'replica' : c.inPubSubContext ? 'pubsub' : 'normal';
     const limit = this.outputLimits.get(cls);
     if (!limit || c.noEvict) return;
-    let overLimit = limit.hard > 0 && pending >= limit.hard;
+    // A replica's hard limit is never below the backlog size (checkClientOutputBufferLimits).
+    const backlogSize = this.config.num('repl-backlog-size');
+    const hard = cls === 'replica' && limit.hard > 0 && limit.hard < backlogSize ? backlogSize : limit.hard;
+    // An unauthenticated client may not make the server buffer more than 1 KB for it.
+    let overLimit = (hard > 0 && pending >= hard) || (pending > 1024 && !c.authenticated);
     if (!overLimit && limit.soft > 0 && pending >= limit.soft) {
       const since = this.softLimitSince.get(c);
       if (since === undefined) this.softLimitSince.set(c, Date.now());
@@ -710,6 +733,13 @@ export class Server implements KeyspaceHost {
     this.onKeyModified(db, key);
     this.notify('x', 'expired', key, db.id);
     this.propagate(db.id, [[this.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]]);
+  }
+
+  /** setExpire()'s rememberSlaveKeyWithExpire(): keys a writable replica's own clients give a TTL. */
+  onExpireSet(db: Database, key: string): void {
+    const c = this.currentClient;
+    if (this.masterHost === undefined || !c || c.isMaster || this.config.bool('replica-read-only')) return;
+    this.replica.ownExpires.remember(db, key);
   }
 
   onKeyModified(db: Database, key: string): void {
@@ -846,6 +876,8 @@ export class Server implements KeyspaceHost {
     this.stats.sampleOps(now);
     if (this.activeExpireEnabled && this.masterHost === undefined && !this.expiryPaused()) {
       activeExpireCycle(this);
+    } else if (this.activeExpireEnabled && this.masterHost !== undefined) {
+      this.replica.expireOwnKeys();
     }
     const pingPeriod = this.config.num('repl-ping-replica-period') * 1000;
     if (now - this.lastReplicaPing >= pingPeriod) {
@@ -858,6 +890,7 @@ export class Server implements KeyspaceHost {
     // run_with_period(1000) also fires on the first tick: a configured replica connects at once.
     if ((this.cronLoops - 1) % Math.max(1, hz) === 0) this.replica.cron();
     this.resizeQueryBuffers(now, hz);
+    this.persistence.cron();
   }
 
   /** clientsCron's query buffer pass: with few clients every tick, else each about once a second. */

@@ -3,7 +3,7 @@
  * the log lines Redis prints, chdir to `dir`, listen, pid file, signals.
  */
 import type { ServerConfig } from './config/index.js';
-import { REDIS_VERSION, Server } from './server.js';
+import { REDIS_VERSION, Server, ServerExit } from './server.js';
 
 export interface StartOptions {
   /** Install SIGTERM/SIGINT handlers (only for a real process). */
@@ -49,6 +49,11 @@ export async function startEngine(
   else log.notice(`Running mode=standalone, port=${server.boundPort()}.`);
   server.writePidFile();
   log.warning('Server initialized');
+  // loadDataFromDisk(): before the first event-loop turn, so no client is served a partial data set.
+  if (!server.persistence.loadAtStartup()) {
+    await server.close();
+    throw new ServerExit(1);
+  }
   server.startCron();
   log.notice('Ready to accept connections');
   if (options.handleSignals) {

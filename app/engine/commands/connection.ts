@@ -2,7 +2,7 @@
 import type { Client } from '../client.js';
 import type { CommandModule } from '../command-table.js';
 import { REDIS_VERSION } from '../server.js';
-import { ERR_DB_INDEX, ERR_NOT_INTEGER, is, toInt } from './args.js';
+import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX, is, toInt } from './args.js';
 
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 
@@ -55,6 +55,10 @@ export const connectionCommands: CommandModule = {
   },
 
   auth(c, argv) {
+    if (argv.length > 3) {
+      c.error(ERR_SYNTAX);
+      return;
+    }
     const [user, password] = argv.length === 2 ? ['default', argv[1]!] : [argv[1]!, argv[2]!];
     if (argv.length === 2 && c.server.config.str('requirepass') === '') {
       c.error(

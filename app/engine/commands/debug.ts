@@ -2,8 +2,8 @@
  * DEBUG (debug.c), the test suite's back door. DIGEST / DIGEST-VALUE are exact
  * (keyspace/digest.ts); the subcommands about C internals (OBJECT, SDSLEN,
  * HTSTATS, LISTPACK, QUICKLIST, STRUCTSIZE) describe the Redis object the engine's
- * value stands for. Persistence subcommands (RELOAD, LOADAOF) answer OK without
- * touching the data: a save-and-reload round trip leaves the dataset identical.
+ * value stands for. RELOAD saves, flushes and loads through the RDB layer;
+ * LOADAOF (no AOF here) answers OK without touching the data.
  * Crash subcommands stop the process, as they stop Redis.
  */
 import type { Client } from '../client.js';
@@ -408,16 +408,21 @@ function debug(c: Client, argv: string[]): void {
       c.ok();
       return;
     case 'reload': {
+      const reload = { save: true, flush: true, merge: false };
       for (let j = 2; j < argc; j++) {
         const option = argv[j]!.toLowerCase();
-        if (option !== 'merge' && option !== 'noflush' && option !== 'nosave') {
+        if (option === 'merge') reload.merge = true;
+        else if (option === 'noflush') reload.flush = false;
+        else if (option === 'nosave') reload.save = false;
+        else {
           c.error('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
           return;
         }
       }
-      reloadInPlace(c);
-      server.log.warning('DB reloaded by DEBUG RELOAD');
-      c.ok();
+      // A real save, flush and load through the RDB layer (rdb/persistence.ts).
+      const failure = server.persistence.debugReload(reload);
+      if (failure) c.error(failure);
+      else c.ok();
       return;
     }
     case 'loadaof':

@@ -10,6 +10,7 @@ import { functionCommands } from './functions.js';
 import { hashCommands } from './hashes.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
+import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { replicaofCommands } from './replicaof.js';
 import { replicationCommands } from './replication.js';
@@ -23,6 +24,7 @@ import { zsetCommands } from './zsets.js';
 export const ALL_COMMAND_MODULES: readonly CommandModule[] = [
   connectionCommands,
   serverCommands,
+  persistenceCommands,
   clientCommands,
   configCommands,
   commandCommands,

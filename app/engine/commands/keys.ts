@@ -302,8 +302,10 @@ const genericKeyCommands: CommandModule = {
     checkFlushArgs(argv);
     let removed = 0;
     for (const db of c.server.dbs) removed += flushDb(c, db);
-    // flushAllDataAndResetRDB(): the removed keys plus one for the flush itself.
-    c.server.dirty += removed + 1;
+    // flushAllDataAndResetRDB() (7.0.15): the removed keys, then the RDB reset (a running
+    // BGSAVE is killed; with save rules the empty data set is saved, so dirty becomes 0).
+    c.server.dirty += removed;
+    c.server.persistence.afterFlushAll();
     c.forcePropagation = true;
     c.ok();
   },

@@ -1,7 +1,7 @@
 /** Server introspection commands: INFO, TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG, LATENCY. */
 import type { Client } from '../client.js';
 import type { Command, CommandModule } from '../command-table.js';
-import { lastSaveTime, replyInfo } from '../info.js';
+import { replyInfo } from '../info.js';
 import { latencyReport, latencyState, type LatencyHistogram } from '../latency.js';
 import { ERR_SYNTAX, toInt } from './args.js';
 import { subcommandSyntaxError } from './client.js';
@@ -73,8 +73,8 @@ function shutdown(c: Client, argv: string[]): void {
     c.error('ERR No shutdown in progress.');
     return;
   }
-  // Persistence on shutdown arrives with the RDB layer; until then every shutdown is NOSAVE.
-  c.server.shutdown();
+  const force = argv.some((a) => a.toLowerCase() === 'force');
+  if (!c.server.shutdown({ save, nosave: noSave, force })) c.error('ERR Errors trying to SHUTDOWN. Check logs.');
 }
 
 const LATENCY_HELP = [
@@ -143,10 +143,6 @@ export const serverCommands: CommandModule = {
     c.arrayLen(2);
     c.bulk(String(Math.floor(micros / 1e6)));
     c.bulk(String(micros % 1e6));
-  },
-
-  lastsave(c) {
-    c.integer(lastSaveTime(c.server));
   },
 
   shutdown,

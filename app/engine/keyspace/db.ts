@@ -5,7 +5,7 @@
  * because a replica's keys are removed by its master's DELs.
  */
 import type { StringEncoding } from './string-encoding.js';
-import type { RedisValue } from './types.js';
+import type { RedisObject, RedisValue } from './types.js';
 
 /** What a database needs from the server that owns it. */
 export interface KeyspaceHost {
@@ -17,6 +17,8 @@ export interface KeyspaceHost {
   expiryPaused(): boolean;
   /** A key was deleted because it expired: notify, count and propagate DEL. */
   onKeyExpired(db: Database, key: string): void;
+  /** A TTL was set (a writable replica tracks the keys its own clients give a TTL). */
+  onExpireSet?(db: Database, key: string): void;
   /** A key's value changed (WATCH invalidation; signalModifiedKey). */
   onKeyModified(db: Database, key: string): void;
   /** Read-lookup accounting: keyspace_hits / keyspace_misses and keymiss events. */
@@ -38,6 +40,11 @@ export class Database {
   stringEncodings = new Map<string, StringEncoding>();
   /** Average TTL estimate for INFO keyspace (avg_ttl), refreshed by the active expire cycle. */
   avgTtl = 0;
+  /**
+   * Set while a BGSAVE runs (rdb/persistence.ts): sees an aggregate before a
+   * command may change it in place, so the snapshot can keep a copy (copy-on-write).
+   */
+  beforeWrite: ((value: RedisObject) => void) | undefined = undefined;
 
   constructor(
     public id: number,
@@ -58,10 +65,15 @@ export class Database {
     return value;
   }
 
-  /** Looks a key up for writing: expired keys are removed first, nothing is counted. */
+  /**
+   * Looks a key up for writing: expired keys are removed first (even on a writable
+   * replica, as LOOKUP_WRITE forces), nothing is counted.
+   */
   lookupWrite(key: string): RedisValue | undefined {
-    this.expireIfNeeded(key);
-    return this.dict.get(key);
+    this.expireIfNeeded(key, true);
+    const value = this.dict.get(key);
+    if (this.beforeWrite !== undefined && value !== undefined && typeof value !== 'string') this.beforeWrite(value);
+    return value;
   }
 
   /** Looks a key up with expiry applied but no statistics (EXISTS-like internal use). */
@@ -70,13 +82,14 @@ export class Database {
   }
 
   /** Is the key logically expired? Deletes it when this server may (see class comment). */
-  expireIfNeeded(key: string): boolean {
+  expireIfNeeded(key: string, forceDeleteExpired = false): boolean {
     const when = this.expires.get(key);
     // keyIsExpired(): a key expires once now > when, not at when itself.
     if (when === undefined || when >= this.host.now()) return false;
     if (this.host.isReplica()) {
       // The master's DEL will come; commands from the master itself still see the key.
-      return !this.host.executingMasterCommand();
+      if (this.host.executingMasterCommand()) return false;
+      if (!forceDeleteExpired) return true;
     }
     if (this.host.expiryPaused()) return true;
     this.deleteKey(key);
@@ -115,6 +128,7 @@ export class Database {
 
   setExpire(key: string, whenMs: number): void {
     this.expires.set(key, whenMs);
+    this.host.onExpireSet?.(this, key);
   }
 
   /** Absolute expire time in ms, or -1 when the key has none. */

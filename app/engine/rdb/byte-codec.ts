@@ -2,6 +2,7 @@
  * Helpers shared by the listpack, ziplist, intset and zipmap codecs: byte strings
  * (latin1, one char per byte) to bytes and back, and Redis's string2ll test.
  */
+import { formatG17 } from '../../resp/writer.js';
 import { toInt } from '../commands/args.js';
 
 /** Thrown for any malformed RDB content; the message says what was wrong. */
@@ -29,11 +30,5 @@ export function scoreToString(score: number): string {
   if (score === 0) return Object.is(score, -0) ? '-0' : '0';
   // double2ll(): integral values well inside the long long range print as integers.
   if (Number.isInteger(score) && Math.abs(score) < 2 ** 62) return BigInt(score).toString();
-  return formatScoreG17(score);
-}
-
-let formatScoreG17: (d: number) => string = (d) => String(d);
-/** Set once by rdb/index.ts (avoids a cycle with resp/writer in tests that load this alone). */
-export function setG17Formatter(format: (d: number) => string): void {
-  formatScoreG17 = format;
+  return formatG17(score);
 }

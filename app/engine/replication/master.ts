@@ -139,6 +139,19 @@ export class ReplicationMaster {
     return true;
   }
 
+  /**
+   * refreshGoodSlavesCount(): online replicas whose last ACK is at most
+   * min-replicas-max-lag seconds old (computed when asked rather than each second).
+   */
+  goodReplicasCount(maxLagSeconds: number): number {
+    const now = Math.floor(Date.now() / 1000);
+    let good = 0;
+    for (const link of this.replicas.values()) {
+      if (link.state === 'online' && now - Math.floor(link.ackTime / 1000) <= maxLagSeconds) good++;
+    }
+    return good;
+  }
+
   /** Called when a replica's connection goes away. */
   removeReplica(c: Client): void {
     if (!this.replicas.delete(c)) return;

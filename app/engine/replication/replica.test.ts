@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { RespConnection } from '../../resp/connection.js';
+import { RequestParser } from '../../resp/request-parser.js';
 import { startTestServer, type TestServer } from '../testing.js';
 import { startEngineProcess, type EngineProcess } from '../test-support/engine-process.js';
 
@@ -268,10 +270,16 @@ describe('replica side, engine to engine', () => {
     const m = await master.connect();
     const cm = await mid.connect();
     await until('mid up', () => linkUp(cm));
-    mid.server.replication.snapshot = emptyRdb;
+    mid.server.replication.snapshot ??= emptyRdb;
+    // The stream is in db 3 when the leaf syncs: the snapshot's repl-stream-db must say so.
+    await m.call('SELECT', '3');
+    await m.call('SET', 'before', '1');
+    await cm.call('SELECT', '3');
+    await until('mid has it', async () => (await cm.call('GET', 'before')) === '1');
     const leaf = await engine({ replicaof: `127.0.0.1 ${mid.port}` });
     const cl = await leaf.connect();
     await until('leaf up', () => linkUp(cl));
+    await cl.call('SELECT', '3');
     await m.call('MULTI');
     await m.call('INCR', 'n');
     await m.call('INCR', 'n');
@@ -306,6 +314,28 @@ describe('replica side, engine to engine', () => {
     await m.call('SET', 'b', '2');
     await until('b after reconnect', async () => (await c.call('GET', 'b')) === '2');
     expect(await c.call('GET', 'a')).toBe('1');
+  });
+
+  it("expires the keys a writable replica wrote itself, and never its master's", async () => {
+    const master = await engine({}, true);
+    const r = await engine({ replicaof: `127.0.0.1 ${master.port}`, 'replica-read-only': 'no' });
+    const m = await master.connect();
+    const c = await r.connect();
+    await until('up', () => linkUp(c));
+    // From the master, with its active expiry off: the replica hides the key but keeps it.
+    await m.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
+    await m.call('SET', 'from-master', '5', 'PX', '10');
+    await until('replicated', async () => (await c.call('DBSIZE')) === 1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(await c.call('EXISTS', 'from-master')).toBe(0);
+    expect(await c.call('DBSIZE')).toBe(1);
+    // A write on the writable replica deletes the expired key first (LOOKUP_WRITE).
+    expect(await c.call('INCR', 'from-master')).toBe(1);
+    expect(await c.call('TTL', 'from-master')).toBe(-1);
+    // Our own keys with a TTL are expired by the replica itself.
+    expect(await c.call('SET', 'own', '1', 'PX', '100')).toBe('OK');
+    await until('own key expired', async () => (await c.call('DBSIZE')) === 1, 3000);
+    expect(await c.call('GET', 'from-master')).toBe('1');
   });
 
   it('answers MASTERDOWN with replica-serve-stale-data no while the link is down', async () => {
@@ -346,6 +376,104 @@ describe('replica side, engine to engine', () => {
     expect(await c.call('REPLICAOF', 'NO', 'ONE')).toBe('OK');
     expect(await c.call('GET', 'x')).toBe(null);
   });
+});
+
+/**
+ * A scripted master: records every command the replica sends, answers the
+ * handshake, and after PSYNC sends +FULLRESYNC and an empty RDB, then stays
+ * silent unless the test writes to the link.
+ */
+async function fakeMaster(): Promise<{
+  port: number;
+  commands: string[][];
+  links: Socket[];
+  close(): Promise<void>;
+}> {
+  const commands: string[][] = [];
+  const links: Socket[] = [];
+  const server: NetServer = createServer((socket) => {
+    links.push(socket);
+    const parser = new RequestParser({ maxBulkLen: () => 512 * 1024 * 1024, authRequired: () => false });
+    socket.on('data', (chunk: Buffer) => {
+      parser.feed(chunk);
+      for (let argv = parser.next(); argv !== null; argv = parser.next()) {
+        if (argv.length === 0) continue;
+        commands.push(argv);
+        const name = argv[0]!.toUpperCase();
+        if (name === 'PING') socket.write('+PONG\r\n');
+        else if (name === 'PSYNC') {
+          const rdb = emptyRdb('f'.repeat(40), 100);
+          socket.write(Buffer.concat([Buffer.from(`+FULLRESYNC ${'f'.repeat(40)} 100\r\n$${rdb.length}\r\n`), rdb]));
+        } else if (!(name === 'REPLCONF' && argv[1]!.toUpperCase() === 'ACK')) socket.write('+OK\r\n');
+      }
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    port,
+    commands,
+    links,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const link of links) link.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+describe('replica side, handshake and timing', () => {
+  it('sends the handshake Redis sends, acknowledges, and times out a silent master', async () => {
+    const master = await fakeMaster();
+    try {
+      const r = await engine({
+        replicaof: `127.0.0.1 ${master.port}`,
+        masterauth: 'pw',
+        masteruser: 'repl',
+        'replica-announce-ip': '10.0.0.9',
+        'replica-announce-port': '7777',
+        'repl-timeout': '2',
+      });
+      const c = await r.connect();
+      await until('link up', () => linkUp(c));
+      expect(master.commands.slice(0, 6)).toEqual([
+        ['PING'],
+        ['AUTH', 'repl', 'pw'],
+        ['REPLCONF', 'listening-port', '7777'],
+        ['REPLCONF', 'ip-address', '10.0.0.9'],
+        ['REPLCONF', 'capa', 'eof', 'capa', 'psync2'],
+        ['PSYNC', '?', '-1'],
+      ]);
+      const info = await replicationInfo(c);
+      expect(info.get('master_replid')).toBe('f'.repeat(40));
+      expect(info.get('master_repl_offset')).toBe('100');
+      // The stream advances the offset by exactly the bytes applied, and GETACK is answered at once.
+      master.links[0]!.write('*1\r\n$4\r\nPING\r\n*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n');
+      await until('ack of the PING', () =>
+        master.commands.some((a) => a[0] === 'REPLCONF' && a[1] === 'ACK' && a[2] === '114'),
+      );
+      await until('offset after GETACK', async () => (await replicationInfo(c)).get('master_repl_offset') === '151');
+      // Acknowledged once a second without being asked.
+      const acks = () => master.commands.filter((a) => a[1] === 'ACK').length;
+      const before = acks();
+      await until('periodic ack', () => acks() > before, 3000);
+      // Silent for longer than repl-timeout: the link is dropped and a PSYNC follows.
+      await until(
+        'psync after timeout',
+        () => master.commands.some((a) => a[0] === 'PSYNC' && a[1] === 'f'.repeat(40)),
+        6000,
+      );
+      expect(master.commands.find((a) => a[0] === 'PSYNC' && a[1] === 'f'.repeat(40))).toEqual([
+        'PSYNC',
+        'f'.repeat(40),
+        '152',
+      ]);
+    } finally {
+      await master.close();
+    }
+  }, 15_000);
 });
 
 /** Debian's redis-server 7.0.15, the reference: these tests fail when it is missing. */
@@ -398,9 +526,16 @@ describe('replica side, interop with redis-server', () => {
   it('our replica syncs from redis-server, stays read-only and reports INFO replication', async () => {
     const masterPort = 8010;
     const rm = await startRedis(masterPort);
+    // Data from before the sync arrives in the RDB payload.
+    await rm.call('SELECT', '4');
+    await rm.call('RPUSH', 'before', 'a', 'b', 'c');
+    await rm.call('SELECT', '0');
     const r = await engine({ replicaof: `127.0.0.1 ${masterPort}` });
     const c = await r.connect();
     await until('link up', () => linkUp(c));
+    await c.call('SELECT', '4');
+    expect(await c.call('LRANGE', 'before', '0', '-1')).toEqual(['a', 'b', 'c']);
+    await c.call('SELECT', '0');
     await rm.call('SET', 'name', 'from-redis');
     await rm.call('HSET', 'h', 'f', 'v');
     await rm.call('SET', 'ttl', 'v', 'EX', '100');
@@ -492,12 +627,14 @@ describe('replica side, interop with redis-server', () => {
   it('a redis-server replica syncs from our master', async () => {
     const master = await engine({}, true);
     const m = await master.connect();
+    await m.call('HSET', 'before', 'f', 'v');
     const replicaPort = 8011;
     const rr = await startRedis(replicaPort, ['--replicaof', '127.0.0.1', String(master.port)]);
     await until(
       'redis link up',
       async () => infoFields(String(await rr.call('INFO', 'replication'))).get('master_link_status') === 'up',
     );
+    expect(await rr.call('HGET', 'before', 'f')).toBe('v');
     await m.call('SET', 'k', 'from-engine');
     await m.call('SELECT', '2');
     await m.call('ZADD', 'z', '1', 'a');

@@ -22,6 +22,7 @@ import { encodeCommand } from './master.js';
 import { loadEmptyRdb } from './empty-rdb.js';
 import { MasterLink } from './master-link.js';
 import { SyncPayloadReader } from './sync-payload.js';
+import { WritableReplicaExpires } from './replica-expire.js';
 import {
   SyncFileError,
   emptyData,
@@ -79,6 +80,8 @@ export class ReplicationReplica {
   state: ReplState = 'none';
   private link: MasterLink | undefined;
   private cached: CachedMaster | undefined;
+  /** Keys with a TTL written by our own clients while replica-read-only is off. */
+  readonly ownExpires = new WritableReplicaExpires();
   /** Set by the RDB module: loads a full-resync payload (until then, only empty data sets). */
   loadRdb: RdbLoader | undefined;
 
@@ -103,7 +106,7 @@ export class ReplicationReplica {
       server.masterHost === undefined ? '' : `${server.masterHost} ${this.masterPort}`,
     );
     if (configured !== '') {
-      // The replicaof directive: replicationCron connects within a second.
+      // The replicaof directive: the first replicationCron tick connects.
       const space = configured.lastIndexOf(' ');
       server.masterHost = configured.slice(0, space);
       this.masterPort = Number(configured.slice(space + 1));
@@ -129,6 +132,17 @@ export class ReplicationReplica {
     return this.link?.readReploff ?? this.cached?.reploff ?? 1;
   }
 
+  /**
+   * rdbPopulateSaveInfo()'s repl-stream-db for a snapshot: on a replica, the db
+   * our master's stream is in (the stream we proxy carries no SELECT for it);
+   * on a master, the db our stream last selected.
+   */
+  streamDb(): number {
+    if (this.link) return this.link.client.db.id;
+    if (this.server.masterHost !== undefined && this.cached && this.cached.dbId >= 0) return this.cached.dbId;
+    return Math.max(0, this.server.replication.selectedDb);
+  }
+
   transferProgress(): { size: number; read: number; lastIo: number } {
     const size = this.payload?.size ?? 0;
     return { size: Math.max(0, size), read: this.payload?.read ?? 0, lastIo: this.transferLastIo };
@@ -140,7 +154,9 @@ export class ReplicationReplica {
   setMaster(host: string, port: number): void {
     const server = this.server;
     const wasMaster = server.masterHost === undefined;
+    // The log's role mark follows masterhost, which is unset while the old master goes.
     server.masterHost = undefined;
+    server.log.role = 'M';
     if (this.link) server.freeClient(this.link.client);
     this.disconnectAllBlockedClients();
     // Set only after freeing the master: its disconnection would reconnect at once.
@@ -452,7 +468,8 @@ export class ReplicationReplica {
       this.startTransfer();
       return;
     }
-    if (reply.startsWith('+CONTINUE')) {
+    // A +CONTINUE answers a PSYNC with our cached master's id; without one it is a protocol error.
+    if (reply.startsWith('+CONTINUE') && this.cached) {
       log.notice('Successful partial resynchronization with master.');
       this.continueFromCachedMaster(reply.slice(10).trim());
       log.notice('MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.');
@@ -506,8 +523,9 @@ export class ReplicationReplica {
     this.state = 'connected';
     this.downSince = 0;
     this.link = new MasterLink(this.server, socket.socket, cached.replId, cached.reploff, cached.dbId);
-    if (socket.leftover.length > 0) this.link.onData(Buffer.from(socket.leftover));
+    // The backlog first: what follows +CONTINUE is already stream.
     this.ensureBacklog();
+    if (socket.leftover.length > 0) this.link.onData(Buffer.from(socket.leftover));
   }
 
   // ------------------------------------------------------------ transfer
@@ -612,6 +630,8 @@ export class ReplicationReplica {
     this.discardCachedMaster();
     this.disconnectSlaves();
     this.server.replication.backlog = undefined;
+    // The data set is replaced: none of our own keys survive (flushSlaveKeysWithExpireList).
+    this.ownExpires.clear();
   }
 
   private ensureBacklog(): void {
@@ -667,6 +687,15 @@ export class ReplicationReplica {
   }
 
   // ------------------------------------------------------------ cron
+
+  /** expireSlaveKeys(): from the server cron, in place of the active expire cycle. */
+  expireOwnKeys(): void {
+    if (this.ownExpires.size === 0) return;
+    this.ownExpires.cycle(Date.now(), (db, key) => {
+      db.deleteKey(key);
+      this.server.onKeyExpired(db, key);
+    });
+  }
 
   /** The replica half of replicationCron(), once a second. */
   cron(): void {

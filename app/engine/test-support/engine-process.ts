@@ -67,6 +67,10 @@ export async function startEngineProcess(args: string[] = [], options: { cwd?: s
   const fullArgs = hasPort ? [...args] : [...args, '--port', String(port)];
   // Servers started by tests listen on loopback only, whatever their config says.
   if (!args.includes('--bind')) fullArgs.push('--bind', '127.0.0.1');
+  // Without a config file, no RDB snapshot on stop: Redis's default save rules would
+  // write dump.rdb into the cwd (and the next engine started there would load it).
+  const hasConfigFile = args.length > 0 && !args[0]!.startsWith('--');
+  if (!hasConfigFile && !args.includes('--save')) fullArgs.push('--save', '');
   const child = spawn(process.execPath, [engineEntry(), ...fullArgs], {
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
