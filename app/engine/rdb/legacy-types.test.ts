@@ -121,6 +121,11 @@ describe('legacy RDB value types', () => {
       w.string('m');
     });
     expect(() => decodeRdbFile(moduleValue, options)).toThrow(/cannot load module values/);
-    expect(() => decodeRdbFile(file(11, () => {}), options)).toThrow(/Can't handle RDB format version 0011/);
+    expect(() =>
+      decodeRdbFile(
+        file(11, () => {}),
+        options,
+      ),
+    ).toThrow(/Can't handle RDB format version 0011/);
   });
 });
