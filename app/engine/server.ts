@@ -488,7 +488,7 @@ export class Server implements KeyspaceHost {
     if ((this.dirty !== dirtyBefore || c.forcePropagation) && cmd.name !== 'exec' && !c.isMaster) {
       this.propagate(c.db.id, c.propagateArgv ?? [argv]);
     }
-    if (--this.callDepth === 0) this.propagatePendingCommands();
+    if (--this.callDepth === 0) this.propagatePendingCommands(!cmd.has('touches_arbitrary_keys'));
     this.applyReplyMode(c, replyMark);
   }
 
@@ -574,11 +574,15 @@ export class Server implements KeyspaceHost {
     }
   }
 
-  private propagatePendingCommands(): void {
+  /**
+   * `mayWrap` is false for commands that touch arbitrary keys (SCAN, RANDOMKEY, KEYS):
+   * their lazy-expire DELs go out unwrapped, like active expiry's.
+   */
+  private propagatePendingCommands(mayWrap: boolean): void {
     const pending = this.pendingPropagation;
     if (pending.length === 0) return;
     this.pendingPropagation = [];
-    const wrap = pending.length > 1;
+    const wrap = mayWrap && pending.length > 1;
     if (wrap) this.replicationFeed(pending[0]!.dbId, ['MULTI']);
     for (const { dbId, argv } of pending) this.replicationFeed(dbId, argv);
     if (wrap) this.replicationFeed(pending[pending.length - 1]!.dbId, ['EXEC']);

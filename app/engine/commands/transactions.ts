@@ -49,14 +49,9 @@ export const transactionCommands: CommandModule = {
     server.unwatchAll(c);
     c.arrayLen(queue.length);
     try {
-      for (const { cmd, argv } of queue) {
-        // A replica that became read-only meanwhile refuses queued writes.
-        if (server.isReplica() && server.config.bool('replica-read-only') && !c.isMaster && cmd.isWrite) {
-          c.error("READONLY You can't write against a read only replica.");
-          continue;
-        }
-        server.call(c, cmd, argv);
-      }
+      // Like Redis, the checks of processCommand() ran when each command was queued;
+      // a REPLICAOF inside the transaction does not make the later writes fail.
+      for (const { cmd, argv } of queue) server.call(c, cmd, argv);
     } finally {
       // Errors of queued commands are theirs: EXEC itself did not fail (failed_calls).
       c.commandFailed = false;
