@@ -12,22 +12,11 @@ export class PubSub {
   readonly shardChannels = new Map<string, Set<Client>>();
 
   ssubscribe(c: Client, channel: string): boolean {
-    if (c.shardChannels.has(channel)) return false;
-    c.shardChannels.add(channel);
-    let subs = this.shardChannels.get(channel);
-    if (!subs) this.shardChannels.set(channel, (subs = new Set()));
-    subs.add(c);
-    return true;
+    return addSubscription(this.shardChannels, c.shardChannels, c, channel);
   }
 
   sunsubscribe(c: Client, channel: string): boolean {
-    if (!c.shardChannels.delete(channel)) return false;
-    const subs = this.shardChannels.get(channel);
-    if (subs) {
-      subs.delete(c);
-      if (subs.size === 0) this.shardChannels.delete(channel);
-    }
-    return true;
+    return removeSubscription(this.shardChannels, c.shardChannels, c, channel);
   }
 
   /** SPUBLISH: only exact subscribers of the shard channel receive an "smessage". */
@@ -45,41 +34,19 @@ export class PubSub {
   }
 
   subscribe(c: Client, channel: string): boolean {
-    if (c.channels.has(channel)) return false;
-    c.channels.add(channel);
-    let subs = this.channels.get(channel);
-    if (!subs) this.channels.set(channel, (subs = new Set()));
-    subs.add(c);
-    return true;
+    return addSubscription(this.channels, c.channels, c, channel);
   }
 
   unsubscribe(c: Client, channel: string): boolean {
-    if (!c.channels.delete(channel)) return false;
-    const subs = this.channels.get(channel);
-    if (subs) {
-      subs.delete(c);
-      if (subs.size === 0) this.channels.delete(channel);
-    }
-    return true;
+    return removeSubscription(this.channels, c.channels, c, channel);
   }
 
   psubscribe(c: Client, pattern: string): boolean {
-    if (c.patterns.has(pattern)) return false;
-    c.patterns.add(pattern);
-    let subs = this.patterns.get(pattern);
-    if (!subs) this.patterns.set(pattern, (subs = new Set()));
-    subs.add(c);
-    return true;
+    return addSubscription(this.patterns, c.patterns, c, pattern);
   }
 
   punsubscribe(c: Client, pattern: string): boolean {
-    if (!c.patterns.delete(pattern)) return false;
-    const subs = this.patterns.get(pattern);
-    if (subs) {
-      subs.delete(c);
-      if (subs.size === 0) this.patterns.delete(pattern);
-    }
-    return true;
+    return removeSubscription(this.patterns, c.patterns, c, pattern);
   }
 
   /** Publishes a message; returns the number of clients that received it. */
@@ -117,4 +84,25 @@ export class PubSub {
     for (const p of [...c.patterns]) this.punsubscribe(c, p);
     for (const ch of [...c.shardChannels]) this.sunsubscribe(c, ch);
   }
+}
+
+/** Records a subscription on both sides (server registry, client's own set); false if already there. */
+function addSubscription(registry: Map<string, Set<Client>>, own: Set<string>, c: Client, name: string): boolean {
+  if (own.has(name)) return false;
+  own.add(name);
+  let subscribers = registry.get(name);
+  if (!subscribers) registry.set(name, (subscribers = new Set()));
+  subscribers.add(c);
+  return true;
+}
+
+/** Drops a subscription on both sides, forgetting channels nobody listens to; false if absent. */
+function removeSubscription(registry: Map<string, Set<Client>>, own: Set<string>, c: Client, name: string): boolean {
+  if (!own.delete(name)) return false;
+  const subscribers = registry.get(name);
+  if (subscribers) {
+    subscribers.delete(c);
+    if (subscribers.size === 0) registry.delete(name);
+  }
+  return true;
 }

@@ -3,6 +3,7 @@
  * loopback port, quiet, and torn down completely by close() (its clients, the
  * connections the test opened through connect(), its listeners and timers).
  */
+import { afterEach } from 'vitest';
 import { devNull } from 'node:os';
 import { RespConnection } from '../resp/connection.js';
 import { ServerConfig } from './config/index.js';
@@ -56,5 +57,33 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
       })();
       return closing;
     },
+  };
+}
+
+export interface RecordingSetup {
+  client: RespConnection;
+  /** Every command the server propagated to replicas, in order. */
+  propagated: string[][];
+  server: Server;
+  testServer: TestServer;
+}
+
+/**
+ * For a test file: `const setup = useTestServer()` gives a function that starts a
+ * server (with optional redis.conf overrides), records what it propagates and
+ * connects a client. Every server started is closed after each test.
+ */
+export function useTestServer(): (overrides?: Record<string, string>) => Promise<RecordingSetup> {
+  let current: TestServer | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (overrides = {}) => {
+    current = await startTestServer(overrides);
+    const propagated: string[][] = [];
+    current.server.propagationListeners.push((_db, argv) => propagated.push(argv));
+    const client = await current.connect();
+    return { client, propagated, server: current.server, testServer: current };
   };
 }

@@ -1,19 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../testing.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../testing.js';
 
-let current: TestServer | undefined;
-afterEach(async () => {
-  await current?.close();
-  current = undefined;
-});
-
-async function setup() {
-  current = await startTestServer();
-  const propagated: string[][] = [];
-  current.server.propagationListeners.push((_db, argv) => propagated.push(argv));
-  const client = await current.connect();
-  return { client, propagated, server: current.server };
-}
+const setup = useTestServer();
 
 describe('bit commands', () => {
   it('SETBIT and GETBIT, with Redis error texts', async () => {

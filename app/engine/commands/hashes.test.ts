@@ -1,20 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisHash } from '../keyspace/hash.js';
-import { startTestServer, type TestServer } from '../testing.js';
+import { useTestServer } from '../testing.js';
 
-let current: TestServer | undefined;
-afterEach(async () => {
-  await current?.close();
-  current = undefined;
-});
-
-async function setup() {
-  current = await startTestServer();
-  const propagated: string[][] = [];
-  current.server.propagationListeners.push((_db, argv) => propagated.push(argv));
-  const client = await current.connect();
-  return { client, propagated, server: current.server };
-}
+const setup = useTestServer();
 
 describe('hash commands', () => {
   it('HSET, HGET, HMGET, HDEL and friends', async () => {

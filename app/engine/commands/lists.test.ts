@@ -1,19 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../testing.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../testing.js';
 
-let current: TestServer | undefined;
-afterEach(async () => {
-  await current?.close();
-  current = undefined;
-});
-
-async function setup() {
-  current = await startTestServer();
-  const propagated: string[][] = [];
-  current.server.propagationListeners.push((_db, argv) => propagated.push(argv));
-  const client = await current.connect();
-  return { client, propagated, server: current };
-}
+const setup = useTestServer();
 
 describe('list commands', () => {
   it('pushes, pops, ranges and indexes like Redis', async () => {
@@ -74,7 +62,7 @@ describe('list commands', () => {
 
 describe('blocking list commands', () => {
   it('serves blocked clients in FIFO order and propagates the pop', async () => {
-    const { client, propagated, server } = await setup();
+    const { client, propagated, testServer: server } = await setup();
     const first = await server.connect();
     const second = await server.connect();
     first.sendRaw('*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n');
@@ -116,7 +104,7 @@ describe('blocking list commands', () => {
   });
 
   it('BLMOVE serves from a push and wakes a chain of waiters', async () => {
-    const { client, propagated, server } = await setup();
+    const { client, propagated, testServer: server } = await setup();
     const mover = await server.connect();
     const popper = await server.connect();
     mover.sendRaw('*6\r\n$6\r\nBLMOVE\r\n$1\r\na\r\n$1\r\nb\r\n$5\r\nRIGHT\r\n$4\r\nLEFT\r\n$1\r\n0\r\n');

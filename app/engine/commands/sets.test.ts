@@ -1,18 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../testing.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../testing.js';
 
-let current: TestServer | undefined;
-afterEach(async () => {
-  await current?.close();
-  current = undefined;
-});
-
-async function setup() {
-  current = await startTestServer();
-  const propagated: string[][] = [];
-  current.server.propagationListeners.push((_db, argv) => propagated.push(argv));
-  return { client: await current.connect(), propagated, server: current.server };
-}
+const setup = useTestServer();
 
 describe('set commands', () => {
   it('SADD/SREM/SMEMBERS with encodings, dirty and empty-key deletion', async () => {

@@ -1,20 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../testing.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../testing.js';
 import { parseInt64 } from './strings.js';
 
-let current: TestServer | undefined;
-afterEach(async () => {
-  await current?.close();
-  current = undefined;
-});
-
-async function setup(overrides: Record<string, string> = {}) {
-  current = await startTestServer(overrides);
-  const propagated: string[][] = [];
-  current.server.propagationListeners.push((_db, argv) => propagated.push(argv));
-  const client = await current.connect();
-  return { client, propagated, server: current.server };
-}
+const setup = useTestServer();
 
 describe('parseInt64', () => {
   it('accepts only canonical int64 text, exactly', () => {
@@ -250,8 +238,8 @@ describe('string commands', () => {
   });
 
   it('keyspace notifications and dirty counts', async () => {
-    const { client, server } = await setup({ 'notify-keyspace-events': 'KEA' });
-    const subscriber = await current!.connect();
+    const { client, server, testServer } = await setup({ 'notify-keyspace-events': 'KEA' });
+    const subscriber = await testServer.connect();
     await subscriber.call('PSUBSCRIBE', '__keyevent@0__:*');
     const dirty = server.dirty;
     await client.call('SET', 'k', '1', 'EX', 100);

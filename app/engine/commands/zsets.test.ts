@@ -1,18 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../testing.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../testing.js';
 
-let current: TestServer | undefined;
-afterEach(async () => {
-  await current?.close();
-  current = undefined;
-});
-
-async function setup() {
-  current = await startTestServer();
-  const propagated: string[][] = [];
-  current.server.propagationListeners.push((_db, argv) => propagated.push(argv));
-  return { client: await current.connect(), propagated, server: current.server };
-}
+const setup = useTestServer();
 
 describe('sorted set commands', () => {
   it('ZADD options, their conflicts and NaN', async () => {
@@ -99,7 +88,7 @@ describe('sorted set commands', () => {
   });
 
   it('ZMPOP and blocking pops are propagated as ZPOPMIN/ZPOPMAX', async () => {
-    const { client, propagated } = await setup();
+    const { client, propagated, testServer } = await setup();
     await client.call('ZADD', 'z', '1', 'a', '2', 'b', '3', 'c');
     expect(await client.call('ZMPOP', '2', 'nokey', 'z', 'MAX', 'COUNT', '2')).toEqual([
       'z',
@@ -113,7 +102,7 @@ describe('sorted set commands', () => {
     expect(propagated.at(-1)).toEqual(['ZPOPMIN', 'z']);
     expect(await client.call('EXISTS', 'z')).toBe(0);
 
-    const blocked = await current!.connect();
+    const blocked = await testServer.connect();
     const waiting = blocked.call('BZMPOP', '0', '1', 'z', 'MIN', 'COUNT', '5');
     await new Promise((r) => setTimeout(r, 50));
     await client.call('ZADD', 'z', '5', 'x', '6', 'y');
