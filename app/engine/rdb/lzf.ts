@@ -12,6 +12,19 @@ const MAX_REF = (1 << 8) + (1 << 3);
 
 /** Positions + 1 of the last occurrence of each 3-byte hash (0 = none); reused between calls. */
 const hashTable = new Int32Array(HSIZE);
+/**
+ * Which call last wrote each hashTable slot. A slot from an earlier call reads as
+ * empty, the same as clearing the table (as liblzf's INIT_HTAB does) but without
+ * clearing 256 KB for every string compressed.
+ */
+const slotGeneration = new Int32Array(HSIZE);
+let generation = 0;
+
+/** Records that the 3 bytes at `ip` hash to `slot` in this call. */
+function remember(slot: number, ip: number): void {
+  hashTable[slot] = ip + 1;
+  slotGeneration[slot] = generation;
+}
 
 function idx(h: number): number {
   return ((h >>> (3 * 8 - HLOG)) - Math.imul(h, 5)) & (HSIZE - 1);
@@ -24,7 +37,11 @@ function idx(h: number): number {
 export function lzfCompress(input: Uint8Array, outLen: number): Uint8Array | undefined {
   const inLen = input.length;
   if (inLen === 0 || outLen <= 0) return undefined;
-  hashTable.fill(0);
+  generation++;
+  if (generation === 0x7fffffff) {
+    slotGeneration.fill(0);
+    generation = 1;
+  }
   const out = new Uint8Array(outLen);
   let ip = 0;
   let op = 0;
@@ -34,8 +51,8 @@ export function lzfCompress(input: Uint8Array, outLen: number): Uint8Array | und
   while (ip < inLen - 2) {
     hval = ((hval << 8) | input[ip + 2]!) >>> 0;
     const slot = idx(hval);
-    const refPlusOne = hashTable[slot]!;
-    hashTable[slot] = ip + 1;
+    const refPlusOne = slotGeneration[slot] === generation ? hashTable[slot]! : 0;
+    remember(slot, ip);
     const ref = refPlusOne - 1;
     const off = ip - ref - 1;
     if (
@@ -72,10 +89,10 @@ export function lzfCompress(input: Uint8Array, outLen: number): Uint8Array | und
       ip -= 2;
       hval = (input[ip]! << 8) | input[ip + 1]!;
       hval = ((hval << 8) | input[ip + 2]!) >>> 0;
-      hashTable[idx(hval)] = ip + 1;
+      remember(idx(hval), ip);
       ip++;
       hval = ((hval << 8) | input[ip + 2]!) >>> 0;
-      hashTable[idx(hval)] = ip + 1;
+      remember(idx(hval), ip);
       ip++;
     } else {
       if (op >= outLen) return undefined;
