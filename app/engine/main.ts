@@ -6,6 +6,7 @@
 import { ConfigError, ServerConfig } from './config/index.js';
 import { REDIS_VERSION, Server, ServerExit } from './server.js';
 import { startEngine } from './startup.js';
+import { installProcTitle } from './proc-title.js';
 
 function usage(): void {
   process.stderr.write(
@@ -48,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const server: Server = await startEngine(config, argv);
     server.onExit = (code) => process.exit(code);
+    installProcTitle(config, () => server.boundPort());
     return -1; // keep running
   } catch (err) {
     if (err instanceof ServerExit) return err.code;
