@@ -74,6 +74,8 @@ export class Client extends RespWriter implements WatchingClient {
   isMaster = false;
   /** Set when this connection is a replica of ours. */
   isReplica = false;
+  /** The master replication offset after this client's last command (Redis's c->woff, for WAIT). */
+  replicationOffsetAfterLastCommand = 0;
   /** REPLCONF listening-port / ip-address / capa, sent by a replica before PSYNC. */
   replicaListeningPort = 0;
   replicaAnnouncedIp = '';

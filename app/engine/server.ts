@@ -448,6 +448,8 @@ export class Server implements KeyspaceHost {
       return;
     }
     this.call(c, cmd, argv);
+    // WAIT waits for replicas to acknowledge everything up to this client's last write.
+    c.replicationOffsetAfterLastCommand = this.replication.offset;
     if (this.blocking.hasReadyKeys) this.blocking.serveReadyKeys();
   }
 

@@ -4,7 +4,7 @@
  */
 import type { Client } from '../client.js';
 import type { CommandModule } from '../command-table.js';
-import { ERR_SYNTAX, is, toInt } from './args.js';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, is, toInt } from './args.js';
 
 /** syncCommand()'s preconditions; true when the client may synchronise. */
 function maySync(c: Client): boolean {
@@ -23,6 +23,42 @@ function maySync(c: Client): boolean {
 }
 
 export const replicationCommands: CommandModule = {
+  /** WAIT numreplicas timeout (waitCommand): block until enough replicas acknowledged our writes. */
+  wait(c, argv) {
+    const server = c.server;
+    if (server.masterHost !== undefined) {
+      c.error(
+        'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is ' +
+          'configured to be writable (which is not the default) writes to replicas are just local and are not ' +
+          'propagated.',
+      );
+      return;
+    }
+    const wanted = toInt(argv[1]!);
+    if (wanted === null) {
+      c.error(ERR_NOT_INTEGER);
+      return;
+    }
+    const timeout = toInt(argv[2]!);
+    if (timeout === null) {
+      c.error('ERR timeout is not an integer or out of range');
+      return;
+    }
+    if (timeout < 0) {
+      c.error('ERR timeout is negative');
+      return;
+    }
+    const replication = server.replication;
+    const offset = c.replicationOffsetAfterLastCommand;
+    const acked = replication.countAcksByOffset(offset);
+    // Inside MULTI/EXEC nothing may block: answer with what is known now.
+    if (acked >= wanted || c.inMulti) {
+      c.integer(acked);
+      return;
+    }
+    replication.waitForAcks(c, offset, wanted, timeout === 0 ? 0 : Date.now() + timeout);
+  },
+
   sync(c) {
     if (!maySync(c)) return;
     c.server.log.notice(`Replica ${c.addr} asks for synchronization`);
@@ -65,6 +101,7 @@ export const replicationCommands: CommandModule = {
         const offset = toInt(value);
         if (link && offset !== null && offset > link.ackOffset) link.ackOffset = offset;
         if (link) link.ackTime = Date.now();
+        c.server.replication.serveWaitingClients();
         return;
       } else if (is(option, 'getack')) {
         // Only a replica answers GETACK (with an ACK of its own); a master ignores it.

@@ -115,3 +115,30 @@ describe('replication stream (master side)', () => {
     expect(offset).toBe(23 + 27);
   });
 });
+
+describe('WAIT', () => {
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0).reverse()) await s.close();
+  });
+
+  it('returns once enough replicas acknowledged the write, or the count at the timeout', async () => {
+    const master = await startTestServer();
+    servers.push(master);
+    const replica = await startTestServer({ replicaof: `127.0.0.1 ${master.port}` });
+    servers.push(replica);
+    const client = await master.connect();
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && !String(await client.call('INFO', 'replication')).includes('state=online')) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await client.call('SET', 'k', 'v');
+    expect(await client.call('WAIT', '1', '2000')).toBe(1);
+    const started = Date.now();
+    expect(await client.call('WAIT', '2', '200')).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    await expect(client.call('WAIT', '1', '-1')).rejects.toThrow('ERR timeout is negative');
+    const onReplica = await replica.connect();
+    await expect(onReplica.call('WAIT', '1', '1')).rejects.toThrow('ERR WAIT cannot be used with replica instances');
+  });
+});

@@ -152,6 +152,53 @@ export class ReplicationMaster {
     return good;
   }
 
+  /** replicationCountAcksByOffset(): replicas that acknowledged at least `offset`. */
+  countAcksByOffset(offset: number): number {
+    let count = 0;
+    for (const link of this.replicas.values()) if (link.state === 'online' && link.ackOffset >= offset) count++;
+    return count;
+  }
+
+  /**
+   * blockForReplication() + replicationRequestAckFromSlaves(): the client waits until
+   * `wanted` replicas acknowledged `offset` or the deadline passes (0 = forever); the
+   * replicas are asked for an ACK at once instead of at their next second.
+   */
+  waitForAcks(c: Client, offset: number, wanted: number, deadline: number): void {
+    const waiter = { offset, wanted };
+    this.waiting.set(c, waiter);
+    c.block({
+      keys: [],
+      db: c.db,
+      deadline,
+      tryServe: () => false,
+      onTimeout: () => {
+        this.waiting.delete(c);
+        c.integer(this.countAcksByOffset(offset));
+      },
+    });
+    if (this.replicas.size > 0) this.appendToStream(encodeCommand(['REPLCONF', 'GETACK', '*']));
+  }
+
+  /** processClientsWaitingReplicas(): answer the WAITs that enough ACKs satisfy. */
+  serveWaitingClients(): void {
+    for (const [c, { offset, wanted }] of this.waiting) {
+      if (c.closed) {
+        this.waiting.delete(c);
+        continue;
+      }
+      const acked = this.countAcksByOffset(offset);
+      if (acked < wanted) continue;
+      this.waiting.delete(c);
+      c.integer(acked);
+      c.server.blocking.unblock(c);
+      c.scheduleFlush();
+    }
+  }
+
+  /** Clients blocked in WAIT, with the offset and replica count they wait for. */
+  private readonly waiting = new Map<Client, { offset: number; wanted: number }>();
+
   /** Called when a replica's connection goes away. */
   removeReplica(c: Client): void {
     if (!this.replicas.delete(c)) return;
