@@ -890,6 +890,7 @@ export class Server implements KeyspaceHost {
       this.lastReplicaPing = now;
       this.replication.pingReplicas();
     }
+    this.replication.expireBacklog(now);
     // Idle client timeout, checked about once a second (clientsCron).
     const hz = this.config.num('hz');
     if (this.cronLoops % Math.max(1, hz) === 0) this.closeIdleClients(now);

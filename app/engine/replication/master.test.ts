@@ -142,3 +142,32 @@ describe('WAIT', () => {
     await expect(onReplica.call('WAIT', '1', '1')).rejects.toThrow('ERR WAIT cannot be used with replica instances');
   });
 });
+
+describe('repl-backlog-ttl', () => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('frees the backlog and takes a new replication id once no replica has been connected for the ttl', async () => {
+    server = await startTestServer({ 'repl-backlog-ttl': '1' });
+    const master = server.server.replication;
+    master.snapshot = () => Buffer.from('FAKE-RDB', 'latin1');
+    const socket = createConnection({ port: server.port, host: '127.0.0.1' });
+    await new Promise((r) => socket.once('connect', r));
+    socket.write('SYNC\r\n');
+    const deadline = Date.now() + 5000;
+    while (master.replicas.size === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const idBefore = master.replId;
+    expect(master.backlog).toBeDefined();
+    socket.destroy();
+    while (master.replicas.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    // Still within the ttl: kept.
+    master.expireBacklog(Date.now());
+    expect(master.backlog).toBeDefined();
+    master.expireBacklog(Date.now() + 1500);
+    expect(master.backlog).toBeUndefined();
+    expect(master.replId).not.toBe(idBefore);
+  });
+});

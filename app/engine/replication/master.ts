@@ -203,6 +203,30 @@ export class ReplicationMaster {
   removeReplica(c: Client): void {
     if (!this.replicas.delete(c)) return;
     this.host.log.notice(`Connection with replica ${c.addr} lost.`);
+    if (this.replicas.size === 0) this.noReplicasSince = Date.now();
+  }
+
+  /** When the last replica left (repl_no_slaves_since). */
+  private noReplicasSince = Date.now();
+
+  resetNoReplicasClock(): void {
+    this.noReplicasSince = Date.now();
+  }
+
+  /**
+   * replicationCron(): a master whose replicas have all been gone for repl-backlog-ttl
+   * seconds frees its backlog and takes a new replication id, since nobody can
+   * continue the old history from it any more.
+   */
+  expireBacklog(now: number): void {
+    const ttl = this.host.config.num('repl-backlog-ttl');
+    if (!this.backlog || this.replicas.size > 0 || ttl <= 0 || this.host.isReplica()) return;
+    if (now - this.noReplicasSince <= ttl * 1000) return;
+    this.replId = randomReplId();
+    this.replId2 = '0'.repeat(40);
+    this.secondReplOffset = -1;
+    this.backlog = undefined;
+    this.host.log.notice(`Replication backlog freed after ${ttl} seconds without connected replicas.`);
   }
 
   /** Pings replicas every repl-ping-replica-period seconds (replicationCron). */

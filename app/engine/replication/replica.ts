@@ -189,6 +189,8 @@ export class ReplicationReplica {
     this.state = 'none';
     // The new stream must start with a SELECT whatever the old one had selected.
     server.replication.selectedDb = -1;
+    // repl-backlog-ttl counts from the promotion, not from when we last had replicas.
+    server.replication.resetNoReplicasClock();
     this.downSince = 0;
   }
 
