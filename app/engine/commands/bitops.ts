@@ -276,21 +276,15 @@ function bitcount(c: Client, argv: readonly string[]): void {
   }
   let range: BitRange;
   if (argv.length === 4 || argv.length === 5) {
-    let totlen = value.length;
-    let start = intArg(argv[2]!);
-    let end = intArg(argv[3]!);
+    const totlen = value.length;
+    const start = intArg(argv[2]!);
+    const end = intArg(argv[3]!);
     if (start < 0 && end < 0 && start > end) {
       c.integer(0);
       return;
     }
     const isBit = argv.length === 5 && isBitUnit(argv[4]!);
-    if (isBit) totlen *= 8;
-    if (start < 0) start = totlen + start;
-    if (end < 0) end = totlen + end;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= totlen) end = totlen - 1;
-    range = isBit && start <= end ? bitRangeToBytes(start, end) : { start, end, firstMask: 0, lastMask: 0 };
+    range = clampRange(start, end, totlen, isBit);
   } else if (argv.length === 2) {
     range = { start: 0, end: value.length - 1, firstMask: 0, lastMask: 0 };
   } else {
@@ -337,8 +331,8 @@ function bitpos(c: Client, argv: readonly string[]): void {
   let endGiven = false;
   let range: BitRange;
   if (argv.length >= 4 && argv.length <= 6) {
-    let totlen = value.length;
-    let start = intArg(argv[3]!);
+    const totlen = value.length;
+    const start = intArg(argv[3]!);
     const isBit = argv.length === 6 && isBitUnit(argv[5]!);
     let end: number;
     if (argv.length >= 5) {
@@ -347,13 +341,7 @@ function bitpos(c: Client, argv: readonly string[]): void {
     } else {
       end = isBit ? totlen * 8 + 7 : totlen - 1;
     }
-    if (isBit) totlen *= 8;
-    if (start < 0) start = totlen + start;
-    if (end < 0) end = totlen + end;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= totlen) end = totlen - 1;
-    range = isBit && start <= end ? bitRangeToBytes(start, end) : { start, end, firstMask: 0, lastMask: 0 };
+    range = clampRange(start, end, totlen, isBit);
   } else if (argv.length === 3) {
     range = { start: 0, end: value.length - 1, firstMask: 0, lastMask: 0 };
   } else {
@@ -580,3 +568,17 @@ export const bitCommands: CommandModule = {
     bitfieldGeneric(c, argv, true);
   },
 };
+
+/**
+ * BITCOUNT/BITPOS start..end: negative indexes count from the end, both are clamped
+ * to the string (in bits when `isBit`), and bit ranges become byte ranges with masks.
+ */
+function clampRange(start: number, end: number, byteLength: number, isBit: boolean): BitRange {
+  const totlen = isBit ? byteLength * 8 : byteLength;
+  if (start < 0) start = totlen + start;
+  if (end < 0) end = totlen + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= totlen) end = totlen - 1;
+  return isBit && start <= end ? bitRangeToBytes(start, end) : { start, end, firstMask: 0, lastMask: 0 };
+}

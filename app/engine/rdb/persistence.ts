@@ -77,12 +77,9 @@ export function encodeRdb(server: Server, repl?: ReplicationSaveInfo): Buffer {
   return Buffer.from(encodeRdbFile(w, auxFields(repl), server.dbs, server.config.bool('rdbchecksum')));
 }
 
-/**
- * Replaces the data set with an RDB payload, all or nothing: the file is decoded
- * into new dictionaries first. Keys already expired are dropped on a master.
- */
-export function loadRdb(server: Server, bytes: Uint8Array): DecodeResult {
-  const result = decodeRdbFile(bytes, {
+/** Decodes a payload with this server's limits, db count, expiry rule and checksum setting. */
+function decodeForServer(server: Server, bytes: Uint8Array): DecodeResult {
+  return decodeRdbFile(bytes, {
     limits: loadLimits(server),
     databases: server.dbs.length,
     dropExpired: !server.isReplica(),
@@ -90,6 +87,14 @@ export function loadRdb(server: Server, bytes: Uint8Array): DecodeResult {
     checksum: server.config.bool('rdbchecksum'),
     log: (level, line) => server.log[level](line),
   });
+}
+
+/**
+ * Replaces the data set with an RDB payload, all or nothing: the file is decoded
+ * into new dictionaries first. Keys already expired are dropped on a master.
+ */
+export function loadRdb(server: Server, bytes: Uint8Array): DecodeResult {
+  const result = decodeForServer(server, bytes);
   for (const db of server.dbs) {
     server.touchAllWatched(db);
     db.clear();
@@ -106,14 +111,7 @@ export function loadRdb(server: Server, bytes: Uint8Array): DecodeResult {
 
 /** DEBUG RELOAD NOFLUSH: loaded keys join the data set; a duplicate is an error unless MERGE (RDBFLAGS_ALLOW_DUP). */
 function mergeRdb(server: Server, bytes: Uint8Array, allowDuplicates: boolean): void {
-  const result = decodeRdbFile(bytes, {
-    limits: loadLimits(server),
-    databases: server.dbs.length,
-    dropExpired: !server.isReplica(),
-    now: Date.now(),
-    checksum: server.config.bool('rdbchecksum'),
-    log: (level, line) => server.log[level](line),
-  });
+  const result = decodeForServer(server, bytes);
   if (!allowDuplicates) {
     for (const [id, loaded] of result.dbs) {
       for (const key of loaded.dict.keys()) {
