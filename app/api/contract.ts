@@ -1,0 +1,187 @@
+/**
+ * The contract between the lab and any UI: every request the UI can make, with the
+ * schema its parameters are validated against before the lab sees them, what it
+ * returns, and the events the lab pushes. Both hosts (Electron IPC and the web host's
+ * WebSocket) carry exactly these messages; the renderer imports the types only.
+ */
+import { z } from 'zod';
+import {
+  engineKindSchema,
+  nodeIdSchema,
+  portSchema,
+  positionSchema,
+  remoteAuthSchema,
+  type Topology,
+} from './topology';
+import type { CommandLogEntry, LabSnapshot, NodeMetrics, NodeRuntime } from './runtime';
+
+const byId = z.object({ id: nodeIdSchema }).strict();
+const nothing = z.object({}).strict();
+const settingName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'a setting name is a lower-case redis.conf directive');
+
+export const requestSchemas = {
+  'lab.snapshot': nothing,
+
+  /** Starts a node. A replica is created replicating from `masterId`. */
+  'node.create': z
+    .object({
+      role: z.enum(['master', 'replica']),
+      engine: engineKindSchema.exclude(['remote']).default('builtin'),
+      masterId: nodeIdSchema.optional(),
+      position: positionSchema.optional(),
+      port: portSchema.optional(),
+      name: z.string().min(1).max(80).optional(),
+    })
+    .strict(),
+  /** Adds a server the lab does not run (host:port, with AUTH). */
+  'node.attach': z
+    .object({
+      host: z.string().min(1).max(253),
+      port: portSchema,
+      auth: remoteAuthSchema.optional(),
+      name: z.string().min(1).max(80).optional(),
+      position: positionSchema.optional(),
+    })
+    .strict(),
+  'node.start': byId,
+  'node.stop': byId,
+  'node.restart': byId,
+  'node.kill': byId,
+  'node.freeze': byId,
+  'node.thaw': byId,
+  'node.remove': z.object({ id: nodeIdSchema, deleteFiles: z.boolean().default(false) }).strict(),
+  'node.rename': z.object({ id: nodeIdSchema, name: z.string().min(1).max(80) }).strict(),
+  /** Layout only: never touches a process. */
+  'node.move': z
+    .object({ moves: z.array(z.object({ id: nodeIdSchema, position: positionSchema }).strict()).max(1000) })
+    .strict(),
+  'node.configSet': z.object({ id: nodeIdSchema, name: settingName, value: z.string().max(4096) }).strict(),
+  'node.configGet': z.object({ id: nodeIdSchema, pattern: z.string().min(1).max(256) }).strict(),
+  /** `INFO <section>` as the server prints it. */
+  'node.info': z.object({ id: nodeIdSchema, section: z.string().max(64).optional() }).strict(),
+  'node.logTail': z.object({ id: nodeIdSchema, lines: z.number().int().min(1).max(5000).default(200) }).strict(),
+
+  /** REPLICAOF: `replica` replicates from `master` (re-points it if it had another). */
+  'edge.connect': z.object({ replica: nodeIdSchema, master: nodeIdSchema }).strict(),
+  /** REPLICAOF NO ONE: the replica keeps its data and becomes a master. */
+  'edge.disconnect': z.object({ replica: nodeIdSchema }).strict(),
+
+  /** One master and two replicas on 6379/6380/6381, as the seed walkthrough sets up. */
+  'topology.seed': z.object({ engine: engineKindSchema.exclude(['remote']).default('builtin') }).strict(),
+  'topology.layout': nothing,
+  /** Stops and removes every node (their folders stay). */
+  'topology.clear': nothing,
+  'topology.rename': z.object({ name: z.string().min(1).max(120) }).strict(),
+  /** The topology as a YAML document (for a download). */
+  'topology.toYaml': nothing,
+  /** Replaces the lab with a YAML document; a bad document changes nothing. */
+  'topology.fromYaml': z.object({ yaml: z.string().max(4_000_000), fileName: z.string().max(255).optional() }).strict(),
+  'topology.save': z.object({ path: z.string().max(4096).optional() }).strict(),
+  'topology.open': z.object({ path: z.string().min(1).max(4096) }).strict(),
+  /** A folder of redis.conf files, a start script for plain redis-server and a docker-compose.yml. */
+  'topology.exportConfigs': z.object({ dir: z.string().max(4096).optional() }).strict(),
+  /** Reads such a folder (the seed's `config/` with redis_6379.conf ...) and draws it. */
+  'topology.importConfigs': z.object({ dir: z.string().min(1).max(4096) }).strict(),
+} as const;
+
+export type Method = keyof typeof requestSchemas;
+export type Params<M extends Method> = z.input<(typeof requestSchemas)[M]>;
+export type ParsedParams<M extends Method> = z.output<(typeof requestSchemas)[M]>;
+
+type Ok = Record<string, never>;
+export interface Results {
+  'lab.snapshot': LabSnapshot;
+  'node.create': { id: string };
+  'node.attach': { id: string };
+  'node.start': Ok;
+  'node.stop': Ok;
+  'node.restart': Ok;
+  'node.kill': Ok;
+  'node.freeze': Ok;
+  'node.thaw': Ok;
+  'node.remove': Ok;
+  'node.rename': Ok;
+  'node.move': Ok;
+  'node.configSet': { reply: string };
+  'node.configGet': { values: Record<string, string> };
+  'node.info': { text: string };
+  'node.logTail': { lines: string[] };
+  'edge.connect': Ok;
+  'edge.disconnect': Ok;
+  'topology.seed': { ids: string[] };
+  'topology.layout': Ok;
+  'topology.clear': Ok;
+  'topology.rename': Ok;
+  'topology.toYaml': { yaml: string; fileName: string };
+  'topology.fromYaml': Ok;
+  'topology.save': { path: string };
+  'topology.open': Ok;
+  'topology.exportConfigs': { dir: string; files: string[] };
+  'topology.importConfigs': { ids: string[] };
+}
+
+export interface Events {
+  /** The whole topology after any change to it (small: nodes and edges only). */
+  topology: Topology;
+  /** Process states that changed, by node id. A removed node maps to null. */
+  nodes: Record<string, NodeRuntime | null>;
+  /** One poll tick: only the nodes whose metrics changed, by node id. */
+  metrics: Record<string, NodeMetrics>;
+  log: CommandLogEntry;
+  notice: { level: 'info' | 'warning' | 'error'; message: string };
+}
+export type EventName = keyof Events;
+
+/**
+ * Why a request failed. `invalid`: the parameters did not match the schema;
+ * `rule`: the topology would break a rule; `refused`: not possible for this node
+ * (a remote node cannot be killed); `not-found`; `failed`: the operation ran and failed.
+ */
+export interface ApiError {
+  code: 'invalid' | 'rule' | 'refused' | 'not-found' | 'failed';
+  message: string;
+  /** For `invalid` files: where the problem is. */
+  line?: number;
+  field?: string;
+}
+
+/** The messages on the wire (IPC or WebSocket), one JSON object each. */
+export type ClientMessage = { type: 'request'; id: number; method: Method; params: unknown };
+export type ServerMessage =
+  | { type: 'response'; id: number; ok: true; result: unknown }
+  | { type: 'response'; id: number; ok: false; error: ApiError }
+  | { type: 'event'; event: EventName; data: unknown };
+
+/** What the renderer calls, whatever the host. */
+export interface LabClient {
+  request<M extends Method>(method: M, params: Params<M>): Promise<Results[M]>;
+  on<E extends EventName>(event: E, listener: (data: Events[E]) => void): () => void;
+}
+
+export class ApiRequestError extends Error {
+  constructor(readonly error: ApiError) {
+    super(error.message);
+    this.name = 'ApiRequestError';
+  }
+}
+
+/** Validates a request's parameters against its schema; the error names the field. */
+export function parseParams<M extends Method>(
+  method: M,
+  params: unknown,
+): { ok: true; value: ParsedParams<M> } | { ok: false; error: ApiError } {
+  // The map's value type is a union of every schema; indexing by M cannot narrow it.
+  const schema: z.ZodType = requestSchemas[method];
+  const result = schema.safeParse(params ?? {});
+  if (result.success) return { ok: true, value: result.data as ParsedParams<M> };
+  const issue = result.error.issues[0];
+  const field = issue?.path.join('.') || undefined;
+  return {
+    ok: false,
+    error: { code: 'invalid', message: `${method}: ${field ? `${field}: ` : ''}${issue?.message ?? 'invalid'}`, field },
+  };
+}
+
+export function isMethod(name: unknown): name is Method {
+  return typeof name === 'string' && Object.hasOwn(requestSchemas, name);
+}
