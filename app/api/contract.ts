@@ -13,9 +13,12 @@ import {
   remoteAuthSchema,
   type Topology,
 } from './topology';
-import type { CommandLogEntry, LabSnapshot, NodeMetrics, NodeRuntime } from './runtime';
+import type { CommandLogEntry, LabSnapshot, NodeMetrics, NodeRuntime, TerminalInfo } from './runtime';
 
 const byId = z.object({ id: nodeIdSchema }).strict();
+const sessionIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a session id is 1 to 64 letters, digits, "-" or "_"');
 const nothing = z.object({}).strict();
 const settingName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'a setting name is a lower-case redis.conf directive');
 
@@ -82,6 +85,32 @@ export const requestSchemas = {
   'topology.exportConfigs': z.object({ dir: z.string().max(4096).optional() }).strict(),
   /** Reads such a folder (the seed's `config/` with redis_6379.conf ...) and draws it. */
   'topology.importConfigs': z.object({ dir: z.string().min(1).max(4096) }).strict(),
+
+  /** A redis-cli session in a pty, bound to a node (`auto`: Debian's redis-cli where installed, else ours). */
+  'terminal.open': z
+    .object({
+      nodeId: nodeIdSchema,
+      cli: z.enum(['auto', 'redis-cli', 'builtin']).default('auto'),
+      cols: z.number().int().min(2).max(1000).default(80),
+      rows: z.number().int().min(2).max(500).default(24),
+    })
+    .strict(),
+  /** Keystrokes or pasted text for the session. */
+  'terminal.input': z.object({ sessionId: sessionIdSchema, data: z.string().max(1_000_000) }).strict(),
+  'terminal.resize': z
+    .object({
+      sessionId: sessionIdSchema,
+      cols: z.number().int().min(2).max(1000),
+      rows: z.number().int().min(2).max(500),
+    })
+    .strict(),
+  /** Flow control: the renderer has drawn this many more characters of output. */
+  'terminal.ack': z.object({ sessionId: sessionIdSchema, chars: z.number().int().min(0) }).strict(),
+  /** Starts the session's redis-cli again (after the node restarted, or it exited). */
+  'terminal.restart': z.object({ sessionId: sessionIdSchema }).strict(),
+  'terminal.close': z.object({ sessionId: sessionIdSchema }).strict(),
+  /** The running sessions with their scrollback, to reattach after a page reload. */
+  'terminal.list': nothing,
 } as const;
 
 export type Method = keyof typeof requestSchemas;
@@ -118,6 +147,13 @@ export interface Results {
   'topology.open': Ok;
   'topology.exportConfigs': { dir: string; files: string[] };
   'topology.importConfigs': { ids: string[] };
+  'terminal.open': TerminalInfo;
+  'terminal.input': Ok;
+  'terminal.resize': Ok;
+  'terminal.ack': Ok;
+  'terminal.restart': TerminalInfo;
+  'terminal.close': Ok;
+  'terminal.list': { sessions: Array<TerminalInfo & { scrollback: string }> };
 }
 
 export interface Events {
@@ -129,6 +165,9 @@ export interface Events {
   metrics: Record<string, NodeMetrics>;
   log: CommandLogEntry;
   notice: { level: 'info' | 'warning' | 'error'; message: string };
+  /** Output of a terminal session, in order; acknowledge it with `terminal.ack` once drawn. */
+  'terminal.output': { sessionId: string; data: string };
+  'terminal.exit': { sessionId: string; exitCode: number | null; signal: number | null };
 }
 export type EventName = keyof Events;
 

@@ -52,3 +52,18 @@ export interface LabSnapshot {
   /** The file the topology was last saved to or opened from. */
   topologyFile?: string;
 }
+
+/** A terminal session: a redis-cli (Debian's or ours) in a pty, bound to one node. */
+export interface TerminalInfo {
+  sessionId: string;
+  nodeId: string;
+  /** Which client runs: `redis-cli 7.0.15 (/usr/bin/redis-cli)` or `replica-lab-cli (built-in)`. */
+  cli: 'redis-cli' | 'builtin';
+  cliDescription: string;
+  /** The command line the pty runs, e.g. `redis-cli -h 127.0.0.1 -p 6380`. */
+  commandLine: string;
+  title: string;
+  cols: number;
+  rows: number;
+  running: boolean;
+}
