@@ -13,6 +13,8 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'main/index.ts'),
           engine: resolve(__dirname, 'app/engine/main.ts'),
+          // The web host: the same lab served to a browser (`npm run web`); never imports electron.
+          web: resolve(__dirname, 'main/web.ts'),
         },
       },
     },
@@ -25,6 +27,8 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'renderer'),
+    // The renderer imports app/api for its types only (tsconfig.web.json has the same alias).
+    resolve: { alias: { '@api': resolve(__dirname, 'app/api') } },
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       rollupOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } },

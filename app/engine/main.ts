@@ -22,6 +22,28 @@ function usage(): void {
   );
 }
 
+/**
+ * Started by the lab (REPLICA_LAB_PARENT_WATCH=1) with stdin a pipe from the lab:
+ * EOF means the lab's process is gone, even by kill -9, so no node outlives it.
+ */
+function watchParent(server: () => Server | undefined): void {
+  if (process.env['REPLICA_LAB_PARENT_WATCH'] !== '1') return;
+  let noticed = false;
+  const parentGone = () => {
+    if (noticed) return;
+    noticed = true;
+    const running = server();
+    if (!running) process.exit(1);
+    running.log.warning('The lab that started this server has exited: shutting down.');
+    if (!running.shutdown()) process.exit(1);
+    // SHUTDOWN may wait for lagging replicas; the lab is gone, so do not wait long.
+    setTimeout(() => process.exit(1), 3000).unref();
+  };
+  process.stdin.on('end', parentGone);
+  process.stdin.on('error', parentGone);
+  process.stdin.resume();
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '-v' || argv[0] === '--version') {
     process.stdout.write(`Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=replica-lab\n`);
@@ -46,8 +68,11 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  let started: Server | undefined;
+  watchParent(() => started);
   try {
     const server: Server = await startEngine(config, argv);
+    started = server;
     server.onExit = (code) => process.exit(code);
     installProcTitle(config, () => server.boundPort());
     return -1; // keep running

@@ -1,0 +1,125 @@
+/**
+ * The lab service end to end, without a UI: the requests the canvas sends, on
+ * both engines, checked against what the servers themselves report.
+ */
+import { rmSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Events, EventName, Method, Params, Results } from '../api/contract';
+import { parseParams } from '../api/contract';
+import type { CommandLogEntry } from '../api/runtime';
+import { LabService } from './service';
+import { makeWorkspace, testEngineHost, testEngines, TEST_ENGINES } from './testing';
+
+const BASE_PORTS = { builtin: 23000, 'redis-server': 23050 } as const;
+
+interface Harness {
+  lab: LabService;
+  log: CommandLogEntry[];
+  call<M extends Method>(method: M, params: Params<M>): Promise<Results[M]>;
+  waitFor<E extends EventName>(event: E, predicate: (data: Events[E]) => boolean, timeoutMs?: number): Promise<void>;
+}
+
+const opened: Array<{ lab: LabService; workspace: string }> = [];
+
+afterEach(async () => {
+  for (const { lab, workspace } of opened.splice(0)) {
+    await lab.dispose();
+    rmSync(workspace, { recursive: true, force: true });
+  }
+});
+
+async function openLab(basePort: number): Promise<Harness> {
+  await testEngines(); // fails loudly when redis-server is missing
+  const workspace = makeWorkspace('service');
+  const lab = await LabService.create({
+    host: 'web',
+    workspace,
+    basePort,
+    engineHost: testEngineHost(),
+    pollIntervalMs: 200,
+  });
+  opened.push({ lab, workspace });
+  const log: CommandLogEntry[] = [];
+  lab.onEvent((event, data) => {
+    if (event === 'log') log.push(data as CommandLogEntry);
+  });
+  return {
+    lab,
+    log,
+    async call(method, params) {
+      const parsed = parseParams(method, params);
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      return lab.handle(method, parsed.value);
+    },
+    waitFor(event, predicate, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          stop();
+          reject(new Error(`no ${event} event matched within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const stop = lab.onEvent((name, data) => {
+          if ((name as EventName) === event && predicate(data as Events[typeof event])) {
+            clearTimeout(timer);
+            stop();
+            resolve();
+          }
+        });
+      });
+    },
+  };
+}
+
+describe.each(TEST_ENGINES)('the lab service on %s', (engine) => {
+  it('builds the seed topology, wires and unwires replication, and tells a crash', async () => {
+    const { lab, log, call, waitFor } = await openLab(BASE_PORTS[engine]);
+    const base = BASE_PORTS[engine];
+
+    const master = await call('node.create', { role: 'master', engine, position: { x: 0, y: 0 } });
+    const linksUp = new Set<string>();
+    const bothUp = waitFor(
+      'metrics',
+      (batch) => {
+        for (const [id, metrics] of Object.entries(batch)) if (metrics.linkStatus === 'up') linksUp.add(id);
+        return linksUp.size === 2;
+      },
+      30_000,
+    );
+    const first = await call('node.create', { role: 'replica', engine, masterId: master.id });
+    const second = await call('node.create', { role: 'replica', engine, masterId: master.id });
+    await bothUp;
+
+    const snapshot = await call('lab.snapshot', {});
+    expect(snapshot.topology.nodes.map((node) => node.port)).toEqual([base, base + 1, base + 2]);
+    expect(snapshot.topology.edges).toEqual([
+      { replica: first.id, master: master.id },
+      { replica: second.id, master: master.id },
+    ]);
+    const info = await call('node.info', { id: second.id, section: 'replication' });
+    expect(info.text).toContain('role:slave');
+    expect(info.text).toContain(`master_port:${base}`);
+    expect(info.text).toContain('master_link_status:up');
+
+    // Unwiring: the replica becomes a master and keeps its data.
+    await call('edge.disconnect', { replica: second.id });
+    expect(log.at(-1)?.command).toBe(`redis-cli -p ${base + 2} REPLICAOF NO ONE`);
+    expect((await call('node.info', { id: second.id, section: 'replication' })).text).toContain('role:master');
+
+    // A cycle is refused with the rule's sentence, and nothing changes.
+    await expect(call('edge.connect', { replica: master.id, master: first.id })).rejects.toThrow(/round in a circle/);
+
+    // Re-wiring it under the first replica: a chain.
+    await call('edge.connect', { replica: second.id, master: first.id });
+    expect(log.at(-1)?.command).toBe(`redis-cli -p ${base + 2} REPLICAOF 127.0.0.1 ${base + 1}`);
+
+    // kill -9 from the lab: the node is marked crashed.
+    const crashed = waitFor('nodes', (changes) => changes[master.id]?.state === 'crashed');
+    await call('node.kill', { id: master.id });
+    await crashed;
+    expect(log.at(-1)?.command).toMatch(/^kill -9 \d+$/);
+
+    const restarted = waitFor('nodes', (changes) => changes[master.id]?.state === 'up');
+    await call('node.start', { id: master.id });
+    await restarted;
+    expect((await lab.handle('lab.snapshot', {})).nodes[master.id]?.state).toBe('up');
+  }, 90_000);
+});

@@ -1,0 +1,607 @@
+/**
+ * The lab service: the one backend both hosts serve. It owns the topology (the
+ * single source of truth), makes the supervisor's processes and the servers'
+ * replication follow it, forwards the metrics poller's batches, and writes every
+ * action to the command log as the redis-cli line it amounts to.
+ *
+ * Order of effects: a change is checked against the topology's rules first (a
+ * refused change touches nothing), then applied to the servers, and the topology
+ * is updated only when the servers accepted it, so the canvas never shows wiring
+ * that Redis does not have.
+ */
+import { relative } from 'node:path';
+import type { ApiError, EventName, Events, Method, ParsedParams, Results } from '../api/contract';
+import type { CommandLogEntry, LabSnapshot, NodeRuntime } from '../api/runtime';
+import { emptyTopology, type EngineKind, type Topology, type TopologyNode } from '../api/topology';
+import type { RespValue } from '../resp/reply-parser';
+import { detectEngines, type EngineHost } from './engines';
+import { MetricsPoller } from './metrics';
+import { cliLine, replyLine, sendNodeCommand } from './node-command';
+import type { NodeAddress } from './node-connection';
+import { NodeOperationError, NodeSupervisor } from './supervisor';
+import {
+  addNode,
+  autoLayout,
+  checkNewEdge,
+  connect,
+  disconnect,
+  findNode,
+  masterOf,
+  removeNode,
+  replicasOf,
+  TopologyRuleError,
+  updateNode,
+} from './topology';
+import type { EngineInfo, NodeMetrics, NodeSpec, NodeStatus } from './types';
+import { nodePaths } from './workspace';
+
+export interface LabServiceOptions {
+  host: 'electron' | 'web';
+  workspace: string;
+  engineHost: EngineHost;
+  /** New nodes get free ports from here up (6379: the seed's ports). */
+  basePort?: number;
+  pollIntervalMs?: number;
+}
+
+type Listener = <E extends EventName>(event: E, data: Events[E]) => void;
+type Handler<M extends Method> = (params: ParsedParams<M>) => Promise<Results[M]>;
+
+/** A failure with a sentence for the user; the hosts send it as an ApiError. */
+export class LabError extends Error {
+  constructor(
+    readonly code: ApiError['code'],
+    message: string,
+    readonly extra: Pick<ApiError, 'line' | 'field'> = {},
+  ) {
+    super(message);
+    this.name = 'LabError';
+  }
+}
+
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof LabError) return { code: error.code, message: error.message, ...error.extra };
+  if (error instanceof TopologyRuleError) return { code: 'rule', message: error.message };
+  if (error instanceof NodeOperationError) {
+    const code = error.code === 'unknown-node' ? 'not-found' : error.code === 'remote' ? 'refused' : 'failed';
+    return { code, message: error.message };
+  }
+  return { code: 'failed', message: error instanceof Error ? error.message : String(error) };
+}
+
+const LOG_LIMIT = 2000;
+const OK = {} as Record<string, never>;
+
+export class LabService {
+  private topology: Topology = emptyTopology();
+  private readonly runtime = new Map<string, NodeRuntime>();
+  private readonly log: CommandLogEntry[] = [];
+  private logSeq = 0;
+  private readonly listeners = new Set<Listener>();
+  private topologyFile: string | undefined;
+  /** Changes to the topology run one at a time, so two quick drops never race for one port. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly options: LabServiceOptions,
+    private readonly engines: EngineInfo[],
+    private readonly supervisor: NodeSupervisor,
+    private readonly poller: MetricsPoller,
+  ) {
+    supervisor.on('state', (status) => this.onProcessState(status));
+    supervisor.on('removed', (id) => this.onRemoved(id));
+    poller.on('metrics', (batch) => this.onMetrics(batch.nodes));
+  }
+
+  static async create(options: LabServiceOptions): Promise<LabService> {
+    const engines = await detectEngines(options.engineHost);
+    const supervisor = await NodeSupervisor.open({
+      workspace: options.workspace,
+      host: options.engineHost,
+      engines,
+      basePort: options.basePort,
+    });
+    const poller = new MetricsPoller({ intervalMs: options.pollIntervalMs ?? 1000 });
+    poller.start();
+    return new LabService(options, engines, supervisor, poller);
+  }
+
+  onEvent(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async dispose(): Promise<void> {
+    await this.poller.stop();
+    await this.supervisor.dispose();
+    this.listeners.clear();
+  }
+
+  /** Runs one validated request (the hosts validate with the contract's schemas first). */
+  handle<M extends Method>(method: M, params: ParsedParams<M>): Promise<Results[M]> {
+    const handler = this.handlers[method] as Handler<M>;
+    return handler(params);
+  }
+
+  private readonly handlers: { [M in Method]: Handler<M> } = {
+    'lab.snapshot': async () => this.snapshot(),
+    'node.create': (p) => this.serial(() => this.createNode(p)),
+    'node.attach': (p) => this.serial(() => this.attachNode(p)),
+    'node.start': (p) => this.processOperation(p.id, 'start'),
+    'node.stop': (p) => this.processOperation(p.id, 'stop'),
+    'node.restart': (p) => this.processOperation(p.id, 'restart'),
+    'node.kill': (p) => this.processOperation(p.id, 'kill'),
+    'node.freeze': (p) => this.processOperation(p.id, 'freeze'),
+    'node.thaw': (p) => this.processOperation(p.id, 'thaw'),
+    'node.remove': (p) => this.serial(() => this.removeNode(p.id, p.deleteFiles)),
+    'node.rename': async (p) => {
+      this.node(p.id);
+      this.setTopology(updateNode(this.topology, p.id, { name: p.name }));
+      return OK;
+    },
+    'node.move': async (p) => {
+      let next = this.topology;
+      for (const move of p.moves)
+        if (findNode(next, move.id)) next = updateNode(next, move.id, { position: move.position });
+      this.setTopology(next);
+      return OK;
+    },
+    'node.configSet': (p) => this.configSet(p.id, p.name, p.value),
+    'node.configGet': async (p) => {
+      const reply = await this.command(p.id, ['CONFIG', 'GET', p.pattern], { log: false });
+      const values: Record<string, string> = {};
+      const items = reply.type === 'array' ? reply.items : reply.type === 'map' ? reply.entries.flat() : [];
+      for (let i = 0; i + 1 < items.length; i += 2) values[plainString(items[i]!)] = plainString(items[i + 1]!);
+      return { values };
+    },
+    'node.info': async (p) => {
+      const reply = await this.command(p.id, p.section ? ['INFO', p.section] : ['INFO'], { log: false });
+      if (reply.type === 'error') throw new LabError('failed', reply.value);
+      return { text: plainString(reply).replace(/\r\n/g, '\n') };
+    },
+    'node.logTail': async (p) => {
+      this.node(p.id);
+      return { lines: await this.supervisor.logTail(p.id, p.lines) };
+    },
+    'edge.connect': (p) => this.serial(() => this.connectEdge(p.replica, p.master)),
+    'edge.disconnect': (p) => this.serial(() => this.disconnectEdge(p.replica)),
+    'topology.seed': (p) => this.serial(() => this.createSeed(p.engine)),
+    'topology.layout': async () => {
+      this.setTopology(autoLayout(this.topology));
+      return OK;
+    },
+    'topology.clear': () => this.serial(() => this.clear()),
+    'topology.rename': async (p) => {
+      this.setTopology({ ...this.topology, name: p.name });
+      return OK;
+    },
+    'topology.toYaml': () => this.notYet('Saving a topology'),
+    'topology.fromYaml': () => this.notYet('Opening a topology'),
+    'topology.save': () => this.notYet('Saving a topology'),
+    'topology.open': () => this.notYet('Opening a topology'),
+    'topology.exportConfigs': () => this.notYet('Exporting redis.conf files'),
+    'topology.importConfigs': () => this.notYet('Importing redis.conf files'),
+    'terminal.open': () => this.notYet('Terminals'),
+    'terminal.input': () => this.notYet('Terminals'),
+    'terminal.resize': () => this.notYet('Terminals'),
+    'terminal.ack': () => this.notYet('Terminals'),
+    'terminal.restart': () => this.notYet('Terminals'),
+    'terminal.close': () => this.notYet('Terminals'),
+    'terminal.list': () => this.notYet('Terminals'),
+  };
+
+  private async notYet(what: string): Promise<never> {
+    throw new LabError('failed', `${what} is not available in this build yet.`);
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  // ---- snapshot and events ----
+
+  private snapshot(): LabSnapshot {
+    return {
+      host: this.options.host,
+      workspace: this.options.workspace,
+      topology: this.topology,
+      nodes: Object.fromEntries(this.runtime),
+      engines: this.engines,
+      log: [...this.log],
+      topologyFile: this.topologyFile,
+    };
+  }
+
+  private emit<E extends EventName>(event: E, data: Events[E]): void {
+    for (const listener of this.listeners) listener(event, data);
+  }
+
+  private setTopology(next: Topology): void {
+    this.topology = next;
+    this.emit('topology', next);
+  }
+
+  private onProcessState(status: NodeStatus): void {
+    const previous = this.runtime.get(status.id);
+    const runtime: NodeRuntime = { ...status, state: status.state, metrics: previous?.metrics };
+    if (status.state === 'up' && previous?.metrics?.syncInProgress) runtime.state = 'syncing';
+    if (status.state !== 'up') delete runtime.metrics;
+    this.runtime.set(status.id, runtime);
+    if (status.state === 'up') this.watch(status.id);
+    else if (status.state !== 'starting') this.poller.removeTarget(status.id);
+    if (status.state === 'crashed' && previous?.state !== 'crashed') {
+      this.emit('notice', {
+        level: 'error',
+        message: `${this.label(status.id)} crashed: ${status.error ?? 'it exited'}`,
+      });
+    }
+    this.emit('nodes', { [status.id]: runtime });
+  }
+
+  private onRemoved(id: string): void {
+    this.runtime.delete(id);
+    this.poller.removeTarget(id);
+    this.emit('nodes', { [id]: null });
+  }
+
+  private onMetrics(batch: NodeMetrics[]): void {
+    const metrics: Record<string, NodeMetrics> = {};
+    const states: Record<string, NodeRuntime> = {};
+    for (const sample of batch) {
+      const runtime = this.runtime.get(sample.id);
+      if (!runtime) continue;
+      runtime.metrics = sample;
+      metrics[sample.id] = sample;
+      const state =
+        runtime.state === 'up' && sample.syncInProgress
+          ? 'syncing'
+          : runtime.state === 'syncing' && !sample.syncInProgress
+            ? 'up'
+            : runtime.state;
+      if (state !== runtime.state) {
+        runtime.state = state;
+        states[sample.id] = runtime;
+      }
+    }
+    if (Object.keys(metrics).length) this.emit('metrics', metrics);
+    if (Object.keys(states).length) this.emit('nodes', states);
+  }
+
+  private watch(id: string): void {
+    const node = findNode(this.topology, id);
+    if (node) this.poller.setTarget({ id, ...this.address(node) });
+  }
+
+  private record(entry: Omit<CommandLogEntry, 'seq' | 'at'>): void {
+    const full: CommandLogEntry = { seq: ++this.logSeq, at: Date.now(), ...entry };
+    this.log.push(full);
+    if (this.log.length > LOG_LIMIT) this.log.splice(0, this.log.length - LOG_LIMIT);
+    this.emit('log', full);
+  }
+
+  // ---- nodes ----
+
+  private node(id: string): TopologyNode {
+    const node = findNode(this.topology, id);
+    if (!node) throw new LabError('not-found', `There is no node "${id}" in this lab.`);
+    return node;
+  }
+
+  private label(id: string): string {
+    const node = findNode(this.topology, id);
+    return node ? `${node.name} (${node.host}:${node.port})` : id;
+  }
+
+  private address(node: TopologyNode): NodeAddress {
+    return { host: node.host, port: node.port, username: node.auth?.username, password: node.auth?.password };
+  }
+
+  private engineOf(kind: EngineKind): EngineInfo {
+    const engine = this.engines.find((candidate) => candidate.kind === kind);
+    if (!engine?.available) {
+      throw new LabError(
+        'refused',
+        `The ${kind} engine is not available on this machine: ${engine?.description ?? 'not found'}.`,
+      );
+    }
+    return engine;
+  }
+
+  /** The line a user would type to start this node by hand, from the workspace folder. */
+  private startLine(node: TopologyNode): string {
+    const executable = node.engine === 'builtin' ? 'replica-lab-server' : node.engine;
+    const conf = relative(this.options.workspace, nodePaths(this.options.workspace, node.port).conf);
+    return `${executable} ./${conf}`;
+  }
+
+  private async createNode(params: ParsedParams<'node.create'>): Promise<Results['node.create']> {
+    this.engineOf(params.engine);
+    let master: TopologyNode | undefined;
+    if (params.role === 'replica') {
+      if (!params.masterId) throw new LabError('invalid', 'A replica needs a master: drop it onto a master node.');
+      master = this.node(params.masterId);
+    }
+    const status = await this.startNode({
+      engine: params.engine,
+      port: params.port,
+      name: params.name,
+      position: params.position,
+      master,
+    });
+    return { id: status.id };
+  }
+
+  private async startNode(request: {
+    engine: Exclude<EngineKind, 'remote'>;
+    port?: number;
+    name?: string;
+    position?: { x: number; y: number };
+    master?: TopologyNode;
+    settings?: Record<string, string>;
+  }): Promise<NodeStatus> {
+    const id = this.freshId(request.port);
+    const spec: NodeSpec = {
+      id,
+      engine: request.engine,
+      port: request.port,
+      settings: request.settings ?? {},
+      replicaOf: request.master ? { host: request.master.host, port: request.master.port } : undefined,
+    };
+    const status = await this.supervisor.start(spec).catch((error: unknown) => {
+      this.record({
+        command: `${request.engine === 'builtin' ? 'replica-lab-server' : request.engine} (port ${request.port ?? 'auto'})`,
+        ok: false,
+        result: toApiError(error).message,
+      });
+      throw error;
+    });
+    const node: TopologyNode = {
+      id,
+      name: request.name ?? `redis_${status.port}`,
+      engine: request.engine,
+      host: '127.0.0.1',
+      port: status.port,
+      position: request.position ?? this.freePosition(request.master),
+      settings: request.settings ?? {},
+    };
+    let next = addNode(this.topology, node);
+    if (request.master) next = connect(next, { replica: id, master: request.master.id });
+    this.setTopology(next);
+    this.record({
+      nodeId: id,
+      command: this.startLine(node),
+      ok: true,
+      result: request.master
+        ? `replicaof ${request.master.host} ${request.master.port} (in the config file)`
+        : undefined,
+    });
+    this.onProcessState(this.supervisor.status(id) ?? status);
+    return status;
+  }
+
+  private freshId(port: number | undefined): string {
+    const base = port ? `node-${port}` : 'node';
+    for (let n = 1; ; n++) {
+      const id = n === 1 && port ? base : `${base}-${n}`;
+      if (!findNode(this.topology, id) && !this.supervisor.status(id)) return id;
+    }
+  }
+
+  /** Below its master (beside its siblings), or to the right of everything. */
+  private freePosition(master?: TopologyNode): { x: number; y: number } {
+    if (master) {
+      const siblings = replicasOf(this.topology, master.id).length;
+      return { x: master.position.x + (siblings - 0.5) * 260, y: master.position.y + 200 };
+    }
+    const right = Math.max(-180, ...this.topology.nodes.map((node) => node.position.x));
+    return { x: right + 260, y: 60 };
+  }
+
+  private async attachNode(params: ParsedParams<'node.attach'>): Promise<Results['node.attach']> {
+    const id = this.freshId(params.port);
+    const node: TopologyNode = {
+      id,
+      name: params.name ?? `${params.host}:${params.port}`,
+      engine: 'remote',
+      host: params.host,
+      port: params.port,
+      position: params.position ?? this.freePosition(),
+      settings: {},
+      auth: params.auth,
+    };
+    addNode(this.topology, node); // the rules first: nothing is attached when they refuse
+    const status = await this.supervisor.start({
+      id,
+      engine: 'remote',
+      host: params.host,
+      port: params.port,
+      username: params.auth?.username,
+      password: params.auth?.password,
+    });
+    this.setTopology(addNode(this.topology, node));
+    this.record({
+      nodeId: id,
+      command: cliLine(this.address(node), ['PING']),
+      ok: status.state === 'up',
+      result: status.state === 'up' ? 'PONG' : status.error,
+    });
+    this.onProcessState(this.supervisor.status(id) ?? status);
+    return { id };
+  }
+
+  private async processOperation(
+    id: string,
+    operation: 'start' | 'stop' | 'restart' | 'kill' | 'freeze' | 'thaw',
+  ): Promise<Record<string, never>> {
+    const node = this.node(id);
+    const pid = this.runtime.get(id)?.pid;
+    const line = {
+      start: this.startLine(node),
+      stop: cliLine(this.address(node), ['SHUTDOWN']),
+      restart: `${cliLine(this.address(node), ['SHUTDOWN'])} && ${this.startLine(node)}`,
+      kill: `kill -9 ${pid ?? '<pid>'}`,
+      freeze: `kill -STOP ${pid ?? '<pid>'}`,
+      thaw: `kill -CONT ${pid ?? '<pid>'}`,
+    }[operation];
+    try {
+      const status = operation === 'start' ? await this.startExisting(node) : await this.supervisor[operation](id);
+      this.record({
+        nodeId: id,
+        command: line,
+        ok: true,
+        result: status.pid && operation !== 'stop' && operation !== 'kill' ? `pid ${status.pid}` : undefined,
+      });
+    } catch (error) {
+      this.record({ nodeId: id, command: line, ok: false, result: toApiError(error).message });
+      throw error;
+    }
+    return OK;
+  }
+
+  /** Starts a node the topology has: again if the supervisor knows it, from the topology if not (an opened file). */
+  private startExisting(node: TopologyNode): Promise<NodeStatus> {
+    if (node.engine === 'remote' || !this.supervisor.status(node.id)) return this.supervisor.start(this.specOf(node));
+    return this.supervisor.restart(node.id);
+  }
+
+  /** What the supervisor needs to run a node of the topology. */
+  private specOf(node: TopologyNode): NodeSpec {
+    const masterId = masterOf(this.topology, node.id);
+    const master = masterId === undefined ? undefined : findNode(this.topology, masterId);
+    return {
+      id: node.id,
+      engine: node.engine,
+      host: node.engine === 'remote' ? node.host : undefined,
+      port: node.port,
+      username: node.auth?.username,
+      password: node.auth?.password,
+      settings: node.settings,
+      replicaOf: master ? { host: master.host, port: master.port } : undefined,
+    };
+  }
+
+  private async removeNode(id: string, deleteFiles: boolean): Promise<Record<string, never>> {
+    const node = this.node(id);
+    // Its replicas keep their data and become masters, as they would in Redis when
+    // their master goes away for good: say so with REPLICAOF NO ONE.
+    for (const replica of replicasOf(this.topology, id)) await this.disconnectEdge(replica);
+    if (masterOf(this.topology, id) !== undefined) this.setTopology(disconnect(this.topology, id));
+    await this.supervisor.remove(id, { deleteFolder: deleteFiles });
+    this.setTopology(removeNode(this.topology, id));
+    if (node.engine !== 'remote') {
+      this.record({
+        nodeId: id,
+        command: cliLine(this.address(node), ['SHUTDOWN']),
+        ok: true,
+        result: deleteFiles ? 'folder deleted' : undefined,
+      });
+    }
+    return OK;
+  }
+
+  private async clear(): Promise<Record<string, never>> {
+    for (const node of [...this.topology.nodes]) {
+      await this.supervisor.remove(node.id).catch(() => undefined);
+    }
+    this.setTopology({ ...emptyTopology(this.topology.name) });
+    return OK;
+  }
+
+  // ---- replication ----
+
+  /** Sends a command to a node, logging it as its redis-cli line unless told not to. */
+  private async command(id: string, args: string[], options: { log?: boolean } = {}): Promise<RespValue> {
+    const node = this.node(id);
+    const line = cliLine(this.address(node), args);
+    let reply: RespValue;
+    try {
+      reply = await sendNodeCommand(this.address(node), args);
+    } catch (error) {
+      const message = `${this.label(id)} did not answer: ${error instanceof Error ? error.message : String(error)}`;
+      if (options.log !== false) this.record({ nodeId: id, command: line, ok: false, result: message });
+      throw new LabError('failed', message);
+    }
+    if (options.log !== false)
+      this.record({ nodeId: id, command: line, ok: reply.type !== 'error', result: replyLine(reply) });
+    return reply;
+  }
+
+  private async connectEdge(replicaId: string, masterId: string): Promise<Record<string, never>> {
+    const problem = checkNewEdge(this.topology, { replica: replicaId, master: masterId });
+    if (problem) throw new TopologyRuleError(problem);
+    const master = this.node(masterId);
+    const reply = await this.command(replicaId, ['REPLICAOF', master.host, String(master.port)]);
+    if (reply.type === 'error')
+      throw new LabError('failed', `${this.label(replicaId)} refused REPLICAOF: ${reply.value}`);
+    this.updateSpec(replicaId, { host: master.host, port: master.port });
+    this.setTopology(connect(this.topology, { replica: replicaId, master: masterId }));
+    return OK;
+  }
+
+  private async disconnectEdge(replicaId: string): Promise<Record<string, never>> {
+    this.node(replicaId);
+    if (masterOf(this.topology, replicaId) === undefined) return OK;
+    const running = this.runtime.get(replicaId)?.state;
+    if (running === 'up' || running === 'syncing') {
+      const reply = await this.command(replicaId, ['REPLICAOF', 'NO', 'ONE']);
+      if (reply.type === 'error')
+        throw new LabError('failed', `${this.label(replicaId)} refused REPLICAOF NO ONE: ${reply.value}`);
+    }
+    this.updateSpec(replicaId, undefined);
+    this.setTopology(disconnect(this.topology, replicaId));
+    return OK;
+  }
+
+  /** What the node's redis.conf says at its next start follows the live wiring. */
+  private updateSpec(id: string, replicaOf: { host: string; port: number } | undefined): void {
+    if (this.supervisor.status(id) && this.node(id).engine !== 'remote') this.supervisor.updateSpec(id, { replicaOf });
+  }
+
+  private async configSet(id: string, name: string, value: string): Promise<Results['node.configSet']> {
+    const reply = await this.command(id, ['CONFIG', 'SET', name, value]);
+    if (reply.type === 'error') throw new LabError('failed', reply.value);
+    const node = this.node(id);
+    const settings = { ...node.settings, [name]: value };
+    this.setTopology(updateNode(this.topology, id, { settings }));
+    if (node.engine !== 'remote') this.supervisor.updateSpec(id, { settings });
+    return { reply: replyLine(reply) };
+  }
+
+  // ---- whole topologies ----
+
+  /** The seed walkthrough: a master on 6379 (or the base port), replicas on the next two. */
+  private async createSeed(engine: Exclude<EngineKind, 'remote'>): Promise<Results['topology.seed']> {
+    this.engineOf(engine);
+    // Ports come from the base port up (6379, 6380, 6381 on a machine where they are free).
+    const master = await this.startNode({ engine, position: { x: 340, y: 60 } });
+    const masterNode = this.node(master.id);
+    const ids = [master.id];
+    for (const index of [0, 1]) {
+      const replica = await this.startNode({
+        engine,
+        master: masterNode,
+        position: { x: 340 + (index === 0 ? -170 : 170), y: 280 },
+      });
+      ids.push(replica.id);
+    }
+    return { ids };
+  }
+}
+
+function plainString(value: RespValue): string {
+  switch (value.type) {
+    case 'bulk':
+    case 'simple':
+    case 'verbatim':
+    case 'error':
+    case 'bignum':
+      return value.value;
+    case 'integer':
+    case 'double':
+      return value.text;
+    default:
+      return '';
+  }
+}
