@@ -52,6 +52,11 @@ async function startLab(): Promise<LabService> {
       builtinEntry: join(__dirname, 'engine.js'),
       env: { ELECTRON_RUN_AS_NODE: '1' },
     },
+    cliHost: {
+      nodeExecutable: process.execPath,
+      cliEntry: join(__dirname, 'cli.js'),
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+    },
   });
   lab.onEvent((event, data) => {
     for (const contents of windows) contents.send(IPC_EVENT, event, data);

@@ -27,6 +27,7 @@ async function openHost(): Promise<{ host: WebHost; token: string }> {
     basePort: 23100,
     rendererDir,
     builtinEntry: testEngineHost().builtinEntry,
+    cliEntry: join(rendererDir, 'no-cli.js'),
   });
   cleanups.push(() => rmSync(workspace, { recursive: true, force: true }));
   cleanups.push(() => host.close());

@@ -37,6 +37,7 @@ export interface WebHostOptions {
   basePort: number;
   rendererDir: string;
   builtinEntry: string;
+  cliEntry: string;
   token?: string;
 }
 
@@ -53,6 +54,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     workspace: options.workspace,
     basePort: options.basePort,
     engineHost: { nodeExecutable: process.execPath, builtinEntry: options.builtinEntry },
+    cliHost: { nodeExecutable: process.execPath, cliEntry: options.cliEntry },
   });
 
   const server = createServer((request, response) => {
@@ -192,6 +194,7 @@ async function main(): Promise<void> {
     workspace: resolve(values.workspace ?? join(homedir(), '.replica-lab')),
     rendererDir: resolve(__dirname, '../renderer'),
     builtinEntry: resolve(values['engine-entry'] ?? join(__dirname, 'engine.js')),
+    cliEntry: resolve(__dirname, 'cli.js'),
     token: values.token,
   });
   process.stdout.write(`Replica Lab (web host) at ${host.url}\n`);

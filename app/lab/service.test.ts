@@ -36,6 +36,7 @@ async function openLab(basePort: number): Promise<Harness> {
     workspace,
     basePort,
     engineHost: testEngineHost(),
+    cliHost: { nodeExecutable: process.execPath, cliEntry: '/nonexistent/cli.js' },
     pollIntervalMs: 200,
   });
   opened.push({ lab, workspace });
@@ -69,6 +70,13 @@ async function openLab(basePort: number): Promise<Harness> {
   };
 }
 
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !condition();) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${condition.toString()}`);
+    await new Promise((wake) => setTimeout(wake, 20));
+  }
+}
+
 describe.each(TEST_ENGINES)('the lab service on %s', (engine) => {
   it('builds the seed topology, wires and unwires replication, and tells a crash', async () => {
     const { lab, log, call, waitFor } = await openLab(BASE_PORTS[engine]);
@@ -98,6 +106,18 @@ describe.each(TEST_ENGINES)('the lab service on %s', (engine) => {
     expect(info.text).toContain('role:slave');
     expect(info.text).toContain(`master_port:${base}`);
     expect(info.text).toContain('master_link_status:up');
+
+    // The seed's last step, typed in the replica's terminal.
+    let screen = '';
+    lab.onEvent((event, data) => {
+      if (event === 'terminal.output') screen += (data as Events['terminal.output']).data;
+    });
+    const terminal = await call('terminal.open', { nodeId: second.id, cols: 100, rows: 30 });
+    expect(terminal.commandLine).toBe(`redis-cli -h 127.0.0.1 -p ${base + 2}`);
+    await until(() => screen.includes(`127.0.0.1:${base + 2}>`));
+    await call('terminal.input', { sessionId: terminal.sessionId, data: 'set name 6381\r' });
+    await until(() => screen.includes("(error) READONLY You can't write against a read only replica."));
+    await call('terminal.close', { sessionId: terminal.sessionId });
 
     // Unwiring: the replica becomes a master and keeps its data.
     await call('edge.disconnect', { replica: second.id });

@@ -19,6 +19,7 @@ import { MetricsPoller } from './metrics';
 import { cliLine, replyLine, sendNodeCommand } from './node-command';
 import type { NodeAddress } from './node-connection';
 import { NodeOperationError, NodeSupervisor } from './supervisor';
+import { TerminalManager, type CliHost } from './terminals/manager';
 import {
   addNode,
   autoLayout,
@@ -39,6 +40,8 @@ export interface LabServiceOptions {
   host: 'electron' | 'web';
   workspace: string;
   engineHost: EngineHost;
+  /** How to run the built-in CLI in terminals where redis-cli is not installed. */
+  cliHost: CliHost;
   /** New nodes get free ports from here up (6379: the seed's ports). */
   basePort?: number;
   pollIntervalMs?: number;
@@ -87,7 +90,10 @@ export class LabService {
     private readonly engines: EngineInfo[],
     private readonly supervisor: NodeSupervisor,
     private readonly poller: MetricsPoller,
+    private readonly terminals: TerminalManager,
   ) {
+    terminals.on('output', (event) => this.emit('terminal.output', event));
+    terminals.on('exit', (event) => this.emit('terminal.exit', event));
     supervisor.on('state', (status) => this.onProcessState(status));
     supervisor.on('removed', (id) => this.onRemoved(id));
     poller.on('metrics', (batch) => this.onMetrics(batch.nodes));
@@ -103,7 +109,8 @@ export class LabService {
     });
     const poller = new MetricsPoller({ intervalMs: options.pollIntervalMs ?? 1000 });
     poller.start();
-    return new LabService(options, engines, supervisor, poller);
+    const terminals = new TerminalManager({ cliHost: options.cliHost, cwd: options.workspace });
+    return new LabService(options, engines, supervisor, poller, terminals);
   }
 
   onEvent(listener: Listener): () => void {
@@ -112,6 +119,7 @@ export class LabService {
   }
 
   async dispose(): Promise<void> {
+    this.terminals.dispose();
     await this.poller.stop();
     await this.supervisor.dispose();
     this.listeners.clear();
@@ -181,17 +189,32 @@ export class LabService {
     'topology.open': () => this.notYet('Opening a topology'),
     'topology.exportConfigs': () => this.notYet('Exporting redis.conf files'),
     'topology.importConfigs': () => this.notYet('Importing redis.conf files'),
-    'terminal.open': () => this.notYet('Terminals'),
-    'terminal.input': () => this.notYet('Terminals'),
-    'terminal.resize': () => this.notYet('Terminals'),
-    'terminal.ack': () => this.notYet('Terminals'),
-    'terminal.restart': () => this.notYet('Terminals'),
-    'terminal.close': () => this.notYet('Terminals'),
-    'terminal.list': () => this.notYet('Terminals'),
+    'terminal.open': async (p) => {
+      const node = this.node(p.nodeId);
+      try {
+        return this.terminals.open({ id: node.id, ...this.address(node) }, p);
+      } catch (error) {
+        throw new LabError('refused', error instanceof Error ? error.message : String(error));
+      }
+    },
+    'terminal.input': async (p) => (this.terminalCall(() => this.terminals.input(p.sessionId, p.data)), OK),
+    'terminal.resize': async (p) => (this.terminalCall(() => this.terminals.resize(p.sessionId, p.cols, p.rows)), OK),
+    'terminal.ack': async (p) => (this.terminals.ack(p.sessionId, p.chars), OK),
+    'terminal.restart': async (p) => this.terminalCall(() => this.terminals.restart(p.sessionId)),
+    'terminal.close': async (p) => (this.terminals.close(p.sessionId), OK),
+    'terminal.list': async () => ({ sessions: this.terminals.list() }),
   };
 
   private async notYet(what: string): Promise<never> {
     throw new LabError('failed', `${what} is not available in this build yet.`);
+  }
+
+  private terminalCall<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw new LabError('not-found', error instanceof Error ? error.message : String(error));
+    }
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -489,6 +512,7 @@ export class LabService {
     for (const replica of replicasOf(this.topology, id)) await this.disconnectEdge(replica);
     if (masterOf(this.topology, id) !== undefined) this.setTopology(disconnect(this.topology, id));
     await this.supervisor.remove(id, { deleteFolder: deleteFiles });
+    this.terminals.closeForNode(id);
     this.setTopology(removeNode(this.topology, id));
     if (node.engine !== 'remote') {
       this.record({
