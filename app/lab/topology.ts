@@ -176,7 +176,7 @@ export class TopologyRuleError extends Error {
   }
 }
 
-export const LAYOUT = { columnWidth: 260, rowHeight: 200, origin: { x: 80, y: 60 } } as const;
+export const LAYOUT = { columnWidth: 260, rowHeight: 240, origin: { x: 80, y: 60 } } as const;
 
 /**
  * Masters above their replicas: each tree is laid out level by level, a parent
