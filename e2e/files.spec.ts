@@ -4,9 +4,9 @@
  * master with two replicas; and a topology exports back to such a folder.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test, expect, cardByPort, skipIfNotBuilt } from './fixtures';
+import { test, expect, cardByPort } from './fixtures';
 
 test('import the walkthrough config folder', async ({ lab: page, labHost }) => {
   const [master, first, second] = [labHost.basePort, labHost.basePort + 1, labHost.basePort + 2];
@@ -26,7 +26,6 @@ test('import the walkthrough config folder', async ({ lab: page, labHost }) => {
   await page.getByTestId('palette-import').click();
   await page.locator('#path-input').fill(folder);
   await page.getByTestId('import-dialog').getByRole('button', { name: 'Import' }).click();
-  await skipIfNotBuilt(page, 'import config folders');
   await expect(page.getByTestId('node-card')).toHaveCount(3);
   await expect(cardByPort(page, master)).toHaveAttribute('data-role', 'master');
   for (const port of [first, second]) {
@@ -39,11 +38,13 @@ test('export the topology as redis.conf files and a start script', async ({ lab:
   await expect(page.getByTestId('node-card')).toHaveCount(3);
   await page.getByTestId('file-menu').click();
   await page.getByTestId('menu-export').click();
-  await skipIfNotBuilt(page, 'export redis.conf files');
   const toast = page.getByTestId('toast').filter({ hasText: 'Exported' });
   await expect(toast).toBeVisible();
   const dir = ((await toast.textContent()) ?? '').replace(/^.* files to\s*/, '').trim();
   expect(existsSync(dir)).toBe(true);
-  const files = await readdir(dir);
-  expect(files).toContain(`redis_${labHost.basePort}.conf`);
+  expect(await readdir(dir)).toEqual(expect.arrayContaining(['config', 'start.sh', 'stop.sh', 'docker-compose.yml']));
+  const confs = await readdir(join(dir, 'config'));
+  expect(confs.sort()).toEqual([0, 1, 2].map((i) => `redis_${labHost.basePort + i}.conf`));
+  const replicaConf = await readFile(join(dir, 'config', `redis_${labHost.basePort + 1}.conf`), 'utf8');
+  expect(replicaConf).toContain(`replicaof 127.0.0.1 ${labHost.basePort}`);
 });

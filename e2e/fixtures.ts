@@ -96,17 +96,6 @@ export async function snapshot(page: Page, testInfo: TestInfo, name: string): Pr
   await testInfo.attach(name, { path, contentType: 'image/png' });
 }
 
-/**
- * Skips the rest of a test, saying why, when the lab answered that a feature is not
- * built yet (its "not available in this build yet" error shows as a toast). Once the
- * lab has the feature, the test runs in full.
- */
-export async function skipIfNotBuilt(page: Page, what: string): Promise<void> {
-  const toast = page.getByTestId('toast').filter({ hasText: 'not available in this build yet' });
-  await page.waitForTimeout(800);
-  test.skip(await toast.isVisible(), `The lab does not ${what} yet (it answers "not available in this build yet").`);
-}
-
 /** The card of a node, by the port it listens on. */
 export function cardByPort(page: Page, port: number) {
   return page.getByTestId('node-card').filter({ hasText: `127.0.0.1:${port}` });

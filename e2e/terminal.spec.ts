@@ -2,7 +2,7 @@
  * The seed walkthrough's last steps in the app's terminals: SET on the master is read
  * back on a replica, and SET on the replica is refused with READONLY, as redis-cli prints it.
  */
-import { test, expect, cardByPort, skipIfNotBuilt, snapshot } from './fixtures';
+import { test, expect, cardByPort, snapshot } from './fixtures';
 
 test('redis-cli on the master and on a replica', async ({ lab: page, labHost }, testInfo) => {
   await page.getByTestId('seed-button').click();
@@ -13,7 +13,6 @@ test('redis-cli on the master and on a replica', async ({ lab: page, labHost }, 
 
   await cardByPort(page, labHost.basePort).click();
   await page.getByTestId('action-terminal').click();
-  await skipIfNotBuilt(page, 'run terminal sessions');
   await expect(terminal).toContainText(`127.0.0.1:${labHost.basePort}>`);
   await terminal.click();
   await page.keyboard.type('set name seed\r');

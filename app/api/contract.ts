@@ -179,7 +179,7 @@ export type EventName = keyof Events;
 export interface ApiError {
   code: 'invalid' | 'rule' | 'refused' | 'not-found' | 'failed';
   message: string;
-  /** For `invalid` files: where the problem is. */
+  /** For a file that is `invalid` or breaks a `rule`: where the problem is (1-based line, field path). */
   line?: number;
   field?: string;
 }

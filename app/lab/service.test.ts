@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Events, EventName, Method, Params, Results } from '../api/contract';
 import { parseParams } from '../api/contract';
 import type { CommandLogEntry } from '../api/runtime';
-import { LabService } from './service';
+import { LabService, toApiError } from './service';
 import { makeWorkspace, testEngineHost, testEngines, TEST_ENGINES } from './testing';
 
 const BASE_PORTS = { builtin: 23000, 'redis-server': 23050 } as const;
@@ -142,4 +142,31 @@ describe.each(TEST_ENGINES)('the lab service on %s', (engine) => {
     await restarted;
     expect((await lab.handle('lab.snapshot', {})).nodes[master.id]?.state).toBe('up');
   }, 90_000);
+});
+
+describe('topology files through the lab service', () => {
+  it('saves, refuses a bad file without touching what runs, and opens the saved file again', async () => {
+    const { call } = await openLab(23200);
+    await call('topology.seed', { engine: 'builtin' });
+    const saved = await call('topology.save', {});
+    expect(saved.path).toMatch(/topology\.yaml$/);
+    const before = await call('lab.snapshot', {});
+
+    const bad = (await call('topology.toYaml', {})).yaml.replace(/port: 23201/, 'port: "six"');
+    const refused = await call('topology.fromYaml', { yaml: bad, fileName: 'lab.yaml' }).catch(toApiError);
+    expect(refused).toMatchObject({ code: 'invalid', field: 'nodes[1].port' });
+    expect((refused as { line?: number }).line).toBeGreaterThan(1);
+    expect((refused as { message: string }).message).toMatch(/^lab\.yaml, line \d+, nodes\[1\]\.port: /);
+    const after = await call('lab.snapshot', {});
+    expect(after.topology).toEqual(before.topology);
+    expect(Object.values(after.nodes).map((node) => node.pid)).toEqual(
+      Object.values(before.nodes).map((node) => node.pid),
+    );
+
+    await call('topology.open', { path: saved.path });
+    const reopened = await call('lab.snapshot', {});
+    expect(reopened.topology.nodes.map((node) => node.port)).toEqual([23200, 23201, 23202]);
+    expect(reopened.topology.edges).toHaveLength(2);
+    expect(Object.values(reopened.nodes).every((node) => node.state === 'up')).toBe(true);
+  }, 60_000);
 });

@@ -9,12 +9,17 @@
  * is updated only when the servers accepted it, so the canvas never shows wiring
  * that Redis does not have.
  */
-import { relative } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { ApiError, EventName, Events, Method, ParsedParams, Results } from '../api/contract';
 import type { CommandLogEntry, LabSnapshot, NodeRuntime } from '../api/runtime';
 import { emptyTopology, type EngineKind, type Topology, type TopologyNode } from '../api/topology';
 import type { RespValue } from '../resp/reply-parser';
 import { detectEngines, type EngineHost } from './engines';
+import { exportConfigFolder, startOrder } from './files/export-configs';
+import { ConfigImportError, importConfigFolder } from './files/import-configs';
+import { readTopologyFile, writeTopologyFile } from './files/topology-file';
+import { parseTopologyYaml, topologyToYaml, type TopologyParseResult } from './files/topology-yaml';
 import { MetricsPoller } from './metrics';
 import { cliLine, replyLine, sendNodeCommand } from './node-command';
 import type { NodeAddress } from './node-connection';
@@ -183,12 +188,47 @@ export class LabService {
       this.setTopology({ ...this.topology, name: p.name });
       return OK;
     },
-    'topology.toYaml': () => this.notYet('Saving a topology'),
-    'topology.fromYaml': () => this.notYet('Opening a topology'),
-    'topology.save': () => this.notYet('Saving a topology'),
-    'topology.open': () => this.notYet('Opening a topology'),
-    'topology.exportConfigs': () => this.notYet('Exporting redis.conf files'),
-    'topology.importConfigs': () => this.notYet('Importing redis.conf files'),
+    'topology.toYaml': async () => ({
+      yaml: topologyToYaml(this.topology),
+      fileName: `${slug(this.topology.name)}.yaml`,
+    }),
+    'topology.fromYaml': (p) =>
+      this.serial(async () => {
+        await this.load(expectParsed(parseTopologyYaml(p.yaml, p.fileName)), undefined);
+        return OK;
+      }),
+    'topology.save': async (p) => {
+      const path = this.workspacePath(p.path ?? this.topologyFile ?? 'topology.yaml');
+      await writeTopologyFile(path, this.topology);
+      this.topologyFile = path;
+      this.record({ command: `# saved the topology to ${path}`, ok: true });
+      return { path };
+    },
+    'topology.open': (p) =>
+      this.serial(async () => {
+        const path = this.workspacePath(p.path);
+        await this.load(expectParsed(await readTopologyFile(path)), path);
+        return OK;
+      }),
+    'topology.exportConfigs': async (p) => {
+      const dir = this.workspacePath(p.dir ?? join('export', slug(this.topology.name)));
+      const files = await exportConfigFolder(this.topology, dir);
+      this.record({ command: `# exported redis.conf files: cd ${dir} && ./start.sh`, ok: true });
+      return { dir, files };
+    },
+    'topology.importConfigs': (p) =>
+      this.serial(async () => {
+        const dir = this.workspacePath(p.dir);
+        let topology: Topology;
+        try {
+          topology = await importConfigFolder(dir);
+        } catch (error) {
+          if (error instanceof ConfigImportError) throw new LabError(error.error.code, error.message, error.error);
+          throw error;
+        }
+        await this.load(topology, undefined);
+        return { ids: topology.nodes.map((node) => node.id) };
+      }),
     'terminal.open': async (p) => {
       const node = this.node(p.nodeId);
       try {
@@ -205,8 +245,29 @@ export class LabService {
     'terminal.list': async () => ({ sessions: this.terminals.list() }),
   };
 
-  private async notYet(what: string): Promise<never> {
-    throw new LabError('failed', `${what} is not available in this build yet.`);
+  /** A path the user typed: absolute, `~/...`, or relative to the workspace. */
+  private workspacePath(path: string): string {
+    if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
+    return isAbsolute(path) ? path : resolve(this.options.workspace, path);
+  }
+
+  /**
+   * Replaces the lab with `topology` (already parsed and checked: a bad file never
+   * gets here): stops and forgets the current nodes, then starts the new ones,
+   * masters before their replicas. A node that cannot start is shown crashed with the
+   * reason; the others still start.
+   */
+  private async load(topology: Topology, file: string | undefined): Promise<void> {
+    await this.clear();
+    this.setTopology(topology);
+    this.topologyFile = file;
+    for (const node of startOrder(topology)) {
+      try {
+        await this.processOperation(node.id, 'start');
+      } catch {
+        // recorded in the command log, and the node shows crashed with its reason
+      }
+    }
   }
 
   private terminalCall<T>(work: () => T): T {
@@ -527,6 +588,7 @@ export class LabService {
 
   private async clear(): Promise<Record<string, never>> {
     for (const node of [...this.topology.nodes]) {
+      this.terminals.closeForNode(node.id);
       await this.supervisor.remove(node.id).catch(() => undefined);
     }
     this.setTopology({ ...emptyTopology(this.topology.name) });
@@ -612,6 +674,23 @@ export class LabService {
     }
     return { ids };
   }
+}
+
+/** The topology a file held, or the error (with its line and field) as the request's failure. */
+function expectParsed(result: TopologyParseResult): Topology {
+  if (result.ok) return result.topology;
+  throw new LabError(result.error.code, result.error.message, { line: result.error.line, field: result.error.field });
+}
+
+/** A file or folder name from a topology's name. */
+function slug(name: string): string {
+  return (
+    name
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'topology'
+  );
 }
 
 function plainString(value: RespValue): string {

@@ -17,6 +17,18 @@ export type { ParamDef } from './params.js';
 /** A configuration error; `message` is Redis's own text (without the "ERR " prefix). */
 export class ConfigError extends Error {}
 
+/** A fatal error at one line of a config file: Redis's report as the message, the parts as fields. */
+export class ConfigLineError extends ConfigError {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly lineText: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
 type Listener = (value: string) => void;
 
 /** One parameter's live state. */

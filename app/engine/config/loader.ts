@@ -12,7 +12,7 @@ import { quoteRepr } from '../../resp/repr.js';
 import { COMMAND_META } from '../command-table.js';
 import { globMatch } from '../glob.js';
 import { ValueError } from './codec.js';
-import { ConfigError, type ServerConfig } from './index.js';
+import { ConfigError, ConfigLineError, type ServerConfig } from './index.js';
 import { MULTI_ARG } from './params.js';
 
 const REDIS_VERSION = '7.0.15';
@@ -92,6 +92,17 @@ export function loadServerConfig(
   new ConfigFileReader(config).load(text);
 }
 
+/**
+ * Reads redis.conf text into `config` as loadServerConfig() does, without start-up's
+ * checks and side effects (the log file is not opened or created): for tools that
+ * read a redis.conf without running it, such as the lab's import. Directives named in
+ * `skip` are tokenised but not applied (a `dir` that exists only on another machine).
+ * An invalid line throws a ConfigLineError.
+ */
+export function loadConfigText(config: ServerConfig, text: string, skip: ReadonlySet<string> = new Set()): void {
+  new ConfigFileReader(config, skip).loadWithoutChecks(text);
+}
+
 /** Reads a file, or every file matching a glob pattern (for `include /etc/redis/conf.d/*.conf`). */
 function readConfigFile(path: string, shownAs = path): string {
   if (/[*?[]/.test(path)) {
@@ -150,11 +161,18 @@ class ConfigFileReader {
   private saveLoaded = false;
   private readonly moduleConfigs: string[] = [];
 
-  constructor(private readonly config: ServerConfig) {}
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly skip: ReadonlySet<string> = new Set(),
+  ) {}
 
   load(text: string): void {
     this.loadString(text);
     this.finish();
+  }
+
+  loadWithoutChecks(text: string): void {
+    this.loadString(text);
   }
 
   private loadString(text: string): void {
@@ -173,6 +191,7 @@ class ConfigFileReader {
     if (argv === null) return 'Unbalanced quotes in configuration line';
     if (argv.length === 0) return undefined;
     const directive = argv[0]!.toLowerCase();
+    if (this.skip.has(directive)) return undefined;
     const def = this.config.lookup(directive);
     if (def) {
       const multiArg = (def.flags & MULTI_ARG) !== 0;
@@ -258,7 +277,8 @@ class ConfigFileReader {
 
 /** The report loadServerConfigFromString() prints to stderr before exit(1). */
 function fatal(error: string, lineNumber?: number, line?: string): ConfigError {
-  let text = `\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\n`;
-  if (lineNumber !== undefined) text += `Reading the configuration file, at line ${lineNumber}\n>>> '${line}'\n`;
-  return new ConfigError(text + error + '\n');
+  const text = `\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\n`;
+  if (lineNumber === undefined) return new ConfigError(text + error + '\n');
+  const at = `Reading the configuration file, at line ${lineNumber}\n>>> '${line}'\n`;
+  return new ConfigLineError(text + at + error + '\n', lineNumber, line ?? '', error);
 }

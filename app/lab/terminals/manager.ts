@@ -59,6 +59,22 @@ interface Session {
   /** Characters emitted and not yet acknowledged by the renderer. */
   unacknowledged: number;
   paused: boolean;
+  /** How many times flow control paused the pty (for benchmarks and tests). */
+  pauses: number;
+  /** While paused: polls whether the CLI has exited (see EXIT_WATCH_MS). */
+  exitWatch?: NodeJS.Timeout;
+  /** The CLI has exited: what is left in the pty is read without pausing again. */
+  exited: boolean;
+}
+
+/** What flow control is holding for a session, to check it stays bounded. */
+export interface FlowState {
+  /** Characters read from the pty and not yet emitted (waiting for the batch timer). */
+  pending: number;
+  /** Characters emitted and not yet acknowledged. */
+  unacknowledged: number;
+  paused: boolean;
+  pauses: number;
 }
 
 const DEFAULTS = {
@@ -68,6 +84,13 @@ const DEFAULTS = {
   batchChars: 64 * 1024,
   scrollbackChars: 256 * 1024,
 };
+
+/**
+ * node-pty destroys a pty's socket 200 ms after its process exits; output still in the
+ * kernel's buffer is lost if the socket is paused then. A paused session checks this
+ * often whether its process is gone, and resumes to read the (bounded) rest.
+ */
+const EXIT_WATCH_MS = 25;
 
 export class TerminalManager extends EventEmitter<TerminalManagerEvents> {
   private readonly sessions = new Map<string, Session>();
@@ -139,6 +162,8 @@ export class TerminalManager extends EventEmitter<TerminalManagerEvents> {
       pending: '',
       unacknowledged: 0,
       paused: false,
+      pauses: 0,
+      exited: false,
     };
     this.sessions.set(sessionId, session);
     this.spawn(session);
@@ -165,10 +190,7 @@ export class TerminalManager extends EventEmitter<TerminalManagerEvents> {
     const session = this.sessions.get(sessionId);
     if (!session) return; // an ack racing a close is harmless
     session.unacknowledged = Math.max(0, session.unacknowledged - chars);
-    if (session.paused && session.unacknowledged < this.settings.lowWatermark) {
-      session.paused = false;
-      session.process?.resume();
-    }
+    if (session.paused && session.unacknowledged < this.settings.lowWatermark) this.resume(session);
   }
 
   /** Runs the session's CLI again, keeping its scrollback (after the node restarted, or the CLI exited). */
@@ -185,6 +207,7 @@ export class TerminalManager extends EventEmitter<TerminalManagerEvents> {
     if (!session) return;
     this.sessions.delete(sessionId);
     clearTimeout(session.timer);
+    clearInterval(session.exitWatch);
     this.killProcess(session);
   }
 
@@ -194,16 +217,25 @@ export class TerminalManager extends EventEmitter<TerminalManagerEvents> {
       if (session.node.id === nodeId) this.close(session.info.sessionId);
   }
 
+  /**
+   * The sessions with their scrollback, for a renderer that (re)attaches: it draws the
+   * scrollback, then every `output` event that arrives after this answer. Output still
+   * being batched is emitted first, so it is in the scrollback and in no later event.
+   * Whatever was sent to a renderer that went away will never be acknowledged, so
+   * flow control starts afresh: a session paused for a closed page resumes.
+   */
   list(): Array<TerminalInfo & { scrollback: string }> {
-    return [...this.sessions.values()].map((session) => ({
-      ...session.info,
-      scrollback: session.scrollback.text() + session.pending,
-    }));
+    return [...this.sessions.values()].map((session) => {
+      this.flush(session);
+      session.unacknowledged = 0;
+      if (session.paused) this.resume(session);
+      return { ...session.info, scrollback: session.scrollback.text() };
+    });
   }
 
-  /** Characters buffered in the host for a session: what flow control keeps bounded. */
-  buffered(sessionId: string): number {
-    return this.session(sessionId).pending.length;
+  flowState(sessionId: string): FlowState {
+    const { pending, unacknowledged, paused, pauses } = this.session(sessionId);
+    return { pending: pending.length, unacknowledged, paused, pauses };
   }
 
   dispose(): void {
@@ -228,6 +260,8 @@ export class TerminalManager extends EventEmitter<TerminalManagerEvents> {
     session.info.running = true;
     session.unacknowledged = 0;
     session.paused = false;
+    session.exited = false;
+    clearInterval(session.exitWatch);
     child.onData((data) => {
       if (session.process === child) this.push(session, data);
     });
@@ -244,11 +278,11 @@ export class TerminalManager extends EventEmitter<TerminalManagerEvents> {
 
   private killProcess(session: Session): void {
     const child = session.process;
+    if (session.paused) this.resume(session);
     session.process = undefined;
     session.info.running = false;
     if (!child) return;
     try {
-      if (session.paused) child.resume();
       child.kill();
     } catch {
       // already gone
@@ -258,12 +292,30 @@ export class TerminalManager extends EventEmitter<TerminalManagerEvents> {
   private push(session: Session, data: string): void {
     session.pending += data;
     session.unacknowledged += data.length;
-    if (!session.paused && session.unacknowledged > this.settings.highWatermark && session.process) {
-      session.paused = true;
-      session.process.pause();
+    const overHigh = session.unacknowledged > this.settings.highWatermark;
+    if (overHigh && !session.paused && !session.exited && session.process) {
+      this.pause(session, session.process);
     }
     if (session.pending.length >= this.settings.batchChars) this.flush(session);
     else session.timer ??= setTimeout(() => this.flush(session), this.settings.batchMs);
+  }
+
+  private pause(session: Session, child: pty.IPty): void {
+    session.paused = true;
+    session.pauses++;
+    child.pause();
+    session.exitWatch = setInterval(() => {
+      if (isAlive(child.pid)) return;
+      session.exited = true;
+      this.resume(session);
+    }, EXIT_WATCH_MS);
+  }
+
+  private resume(session: Session): void {
+    session.paused = false;
+    clearInterval(session.exitWatch);
+    session.exitWatch = undefined;
+    session.process?.resume();
   }
 
   private flush(session: Session): void {
@@ -274,5 +326,15 @@ export class TerminalManager extends EventEmitter<TerminalManagerEvents> {
     session.pending = '';
     session.scrollback.append(data);
     if (this.sessions.has(session.info.sessionId)) this.emit('output', { sessionId: session.info.sessionId, data });
+  }
+}
+
+/** Whether a process exists (node-pty reaps its children, so an exited one is gone). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
