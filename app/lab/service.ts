@@ -39,7 +39,7 @@ import {
   updateNode,
 } from './topology';
 import type { EngineInfo, NodeMetrics, NodeSpec, NodeStatus } from './types';
-import { nodePaths } from './workspace';
+import { checkSettings, nodePaths } from './workspace';
 
 export interface LabServiceOptions {
   host: 'electron' | 'web';
@@ -646,6 +646,10 @@ export class LabService {
   }
 
   private async configSet(id: string, name: string, value: string): Promise<Results['node.configSet']> {
+    // port, dir, replicaof ... are the lab's to set: changing them behind its back would
+    // move the node away from what the canvas and its folder say.
+    const managed = checkSettings({ [name]: value });
+    if (managed) throw new LabError('refused', managed);
     const reply = await this.command(id, ['CONFIG', 'SET', name, value]);
     if (reply.type === 'error') throw new LabError('failed', reply.value);
     const node = this.node(id);

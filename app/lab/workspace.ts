@@ -6,6 +6,7 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { MULTI_ARG, PARAMS, type ParamDef } from '../engine/config/params.js';
 import type { Endpoint } from './types.js';
 
 export interface NodePaths {
@@ -119,7 +120,7 @@ export function renderRedisConf(config: NodeConfig, paths: NodePaths, writtenAt 
   const extra = Object.entries(config.settings ?? {});
   if (extra.length > 0) {
     lines.push('', '# Node settings');
-    for (const [name, value] of extra) lines.push(`${name} ${confValue(value)}`);
+    for (const [name, value] of extra) lines.push(settingLine(name, value));
   }
   return lines.join('\n') + '\n';
 }
@@ -135,4 +136,24 @@ export async function prepareNodeFolder(workspace: string, config: NodeConfig): 
 
 export async function deleteNodeFolder(workspace: string, port: number): Promise<void> {
   await rm(nodePaths(workspace, port).dir, { recursive: true, force: true });
+}
+
+const PARAM_BY_NAME = new Map<string, ParamDef>();
+for (const def of PARAMS) {
+  PARAM_BY_NAME.set(def.name, def);
+  for (const alias of def.aliases ?? []) PARAM_BY_NAME.set(alias, def);
+}
+
+/**
+ * One `name value` line of a redis.conf. A parameter that takes one argument gets its
+ * value quoted when it has spaces (`requirepass "open sesame"`), or redis-server would
+ * read two arguments; multi-argument ones (`save 3600 1 300 100`) and directives that
+ * are not parameters (`rename-command FLUSHALL ""`) are written as the user typed them.
+ */
+export function settingLine(name: string, value: string): string {
+  const def = PARAM_BY_NAME.get(name.toLowerCase());
+  // A line break would end the directive and start another: never written as is.
+  if (def === undefined && !/[\x00-\x1f\x7f]/.test(value)) return `${name} ${value}`;
+  const singleArgument = def !== undefined && (def.flags & MULTI_ARG) === 0;
+  return `${name} ${confValue(value, singleArgument && /\s/.test(value))}`;
 }

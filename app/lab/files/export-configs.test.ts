@@ -37,7 +37,16 @@ function labTopology([master, replica1, replica2, chained]: number[]): Topology 
         engine: 'redis-server',
         settings: { 'repl-diskless-sync-delay': '0', save: '', masterauth: PASSWORD },
       }),
-      node(master!, { settings: { maxmemory: '104857600', requirepass: PASSWORD, 'repl-diskless-sync-delay': '0' } }),
+      node(master!, {
+        settings: {
+          maxmemory: '104857600',
+          requirepass: PASSWORD,
+          'repl-diskless-sync-delay': '0',
+          'notify-keyspace-events': 'xE',
+          'client-output-buffer-limit': 'normal 0 0 0 slave 536870912 134217728 120 pubsub 33554432 8388608 60',
+          save: '900 1 60 100',
+        },
+      }),
       node(replica2!, { settings: { masterauth: PASSWORD, 'repl-diskless-sync-delay': '0' } }),
       node(chained!, { settings: { 'replica-read-only': 'no' } }),
       node(6379, { id: 'remote', name: 'prod', engine: 'remote', host: '10.0.0.5' }),
@@ -56,7 +65,7 @@ afterEach(() => {
 });
 
 function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'h-files2-export-'));
+  const dir = mkdtempSync(join(tmpdir(), 'h-files-export-'));
   made.push(dir);
   return dir;
 }
@@ -100,7 +109,7 @@ describe('exportConfigFolder', () => {
     const compose = readFileSync(join(dir, 'docker-compose.yml'), 'utf8');
     expect(compose).toContain(
       '  redis_6381:\n    image: redis:7.0\n    network_mode: host\n' +
-        '    command: ["redis-server", "/usr/local/etc/redis/redis_6381.conf"]\n' +
+        '    command: ["redis-server", "/usr/local/etc/redis/redis_6381.conf", "--logfile", ""]\n' +
         '    volumes:\n      - ./config/redis_6381.conf:/usr/local/etc/redis/redis_6381.conf:ro\n' +
         '      - data_6381:/data\n    depends_on:\n      - redis_6379\n',
     );
@@ -192,6 +201,13 @@ describe('an exported folder run with redis-server', () => {
       expect(texts[2]).toContain('master_port:22603');
       expect(await replication(ports[0]!)).toContain('connected_slaves:2');
       expect(readFileSync(join(dir, 'logfile-22601'), 'utf8')).toContain('Ready to accept connections');
+      // Each server runs with the node's settings, as CONFIG GET prints them.
+      for (const each of topology.nodes) {
+        for (const [name, value] of Object.entries(each.settings)) {
+          const { stdout } = await cli(each.port, 'config', 'get', name);
+          expect(stdout).toBe(`${name}\n${value}\n`);
+        }
+      }
 
       await run('sh', [join(dir, 'stop.sh')], { timeout: 20_000 });
       for (const port of ports) {

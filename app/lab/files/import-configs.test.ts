@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { exportConfigFolder } from './export-configs.js';
 import { ConfigImportError, importConfigFolder } from './import-configs.js';
+import { checkNodeSettings } from './node-settings.js';
 
 const MINIMAL_BASE = [
   "# A minimal redis.conf (Debian's /etc/redis/redis.conf is used where readable).",
@@ -46,7 +48,7 @@ afterEach(() => {
 
 /** A folder with `config/` holding the given files, as in the seed's /usr/local/redis-6.0.1. */
 function seedFolder(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'h-files2-import-'));
+  const dir = mkdtempSync(join(tmpdir(), 'h-files-import-'));
   made.push(dir);
   mkdirSync(join(dir, 'config'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, 'config', name), text);
@@ -124,6 +126,39 @@ describe('importConfigFolder', () => {
     expect(topology.edges).toEqual([{ replica: 'node-7001', master: 'node-7000' }]);
   });
 
+  it('keeps settings through import, export and import again, in a form redis-server accepts', async () => {
+    const extra = [
+      'client-output-buffer-limit replica 512mb 128mb 120',
+      'notify-keyspace-events Ex',
+      'oom-score-adj-values 0 100 900',
+      'maxmemory-policy allkeys-lru',
+      'unixsocketperm 700',
+      'latency-tracking-info-percentiles 50 99.9',
+      'shutdown-on-sigterm nosave now',
+      'save 900 1',
+      'save 60 100',
+      'rename-command FLUSHALL ""',
+    ];
+    const dir = seedFolder({ 'redis_7000.conf': seedConf(7000) + '\n' + extra.join('\n') + '\n' });
+    const first = await importConfigFolder(dir);
+    const settings = first.nodes[0]!.settings;
+    expect(settings).toMatchObject({
+      'client-output-buffer-limit': 'normal 0 0 0 slave 536870912 134217728 120 pubsub 33554432 8388608 60',
+      'notify-keyspace-events': 'xE',
+      'oom-score-adj-values': '0 100 900',
+      unixsocketperm: '700',
+      save: '900 1 60 100',
+    });
+    for (const engine of ['builtin', 'redis-server'] as const) {
+      expect(checkNodeSettings({ engine, settings })).toBe(undefined);
+    }
+    const exported = mkdtempSync(join(tmpdir(), 'h-files-import-'));
+    made.push(exported);
+    await exportConfigFolder(first, exported);
+    const second = await importConfigFolder(exported);
+    expect(second.nodes.map((n) => [n.port, n.settings])).toEqual(first.nodes.map((n) => [n.port, n.settings]));
+  });
+
   it('refuses a line redis-server would refuse, with the file, the line and its sentence', async () => {
     // The seed's step 2 with its annotation left on the line: redis-server stops at it.
     const badLine = 'logfile "logfile-6379"    #日志文件名';
@@ -131,7 +166,7 @@ describe('importConfigFolder', () => {
     const error = await importError(seedFolder({ 'redis_6379.conf': text, 'redis_6380.conf': seedConf(6380, 6379) }));
     const line = lineOf(text, badLine);
     expect(error.file).toBe('redis_6379.conf');
-    expect(error.error).toMatchObject({ code: 'invalid', line });
+    expect(error.error).toMatchObject({ code: 'invalid', line, field: 'logfile' });
     expect(error.message).toMatch(new RegExp(`^redis_6379\\.conf, line ${line}: wrong number of arguments`));
 
     const unknown = await importError(seedFolder({ 'a.conf': 'port 7000\nfoo bar\n' }));

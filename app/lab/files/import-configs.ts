@@ -67,6 +67,7 @@ export function parseRedisConf(text: string, file: string, folder: string): Impo
         `${file}, line ${err.line}: ${err.reason} (redis-server would refuse this line: '${err.lineText}').`,
         file,
         err.line,
+        /^\s*([A-Za-z0-9_.-]+)/.exec(err.lineText)?.[1]?.toLowerCase(),
       );
     }
     if (err instanceof ConfigError) fail(`${file}: ${err.message.trim().split('\n').pop()}`, file);

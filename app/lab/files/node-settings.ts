@@ -9,26 +9,9 @@
 import type { EngineKind, TopologyNode } from '../../api/topology.js';
 import { ConfigError, ConfigLineError, ServerConfig } from '../../engine/config/index.js';
 import { loadConfigText } from '../../engine/config/loader.js';
-import { MULTI_ARG, PARAMS, type ParamDef } from '../../engine/config/params.js';
-import { checkSettings, confValue } from '../workspace.js';
+import { checkSettings, settingLine } from '../workspace.js';
 
-const PARAM_BY_NAME = new Map<string, ParamDef>();
-for (const def of PARAMS) {
-  PARAM_BY_NAME.set(def.name, def);
-  for (const alias of def.aliases ?? []) PARAM_BY_NAME.set(alias, def);
-}
-
-/**
- * One `name value` line of a redis.conf. A parameter that takes one argument gets its
- * value quoted when it has spaces (`requirepass "open sesame"`), or redis-server would
- * read two arguments; multi-argument ones (`save 3600 1 300 100`) and directives that
- * are not parameters (`rename-command FLUSHALL ""`) are written as the user typed them.
- */
-export function settingLine(name: string, value: string): string {
-  const def = PARAM_BY_NAME.get(name.toLowerCase());
-  const singleArgument = def !== undefined && (def.flags & MULTI_ARG) === 0;
-  return `${name} ${confValue(value, singleArgument && /\s/.test(value))}`;
-}
+export { settingLine };
 
 export interface SettingProblem {
   /** The setting's name as the topology has it. */

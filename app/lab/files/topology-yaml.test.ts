@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -93,7 +93,8 @@ describe('topologyToYaml / parseTopologyYaml', () => {
 
   it('fills defaults and takes numbers and booleans in settings as redis.conf text', () => {
     const result = parseTopologyYaml(
-      'version: 1\nnodes:\n  - { id: a, name: a, engine: builtin, port: 7000, settings: { maxmemory: 100, appendonly: true } }\n',
+      'version: 1\nnodes:\n  - id: a\n    name: a\n    engine: builtin\n    port: 7000\n' +
+        '    settings: { maxmemory: 100, appendonly: true, masterauth: 0123, requirepass: 1e3 }\n',
     );
     expect(result.ok && result.topology).toEqual({
       version: 1,
@@ -106,7 +107,7 @@ describe('topologyToYaml / parseTopologyYaml', () => {
           host: '127.0.0.1',
           port: 7000,
           position: { x: 0, y: 0 },
-          settings: { maxmemory: '100', appendonly: 'yes' },
+          settings: { maxmemory: '100', appendonly: 'yes', masterauth: '0123', requirepass: '1e3' },
         },
       ],
       edges: [],
@@ -230,13 +231,17 @@ describe('readTopologyFile / writeTopologyFile', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes atomically and reads back', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'h-files2-yaml-'));
+    dir = mkdtempSync(join(tmpdir(), 'h-files-yaml-'));
     const path = join(dir, 'lab.yaml');
     await writeTopologyFile(path, seed);
     await writeTopologyFile(path, { ...seed, name: 'Second' });
     expect(readdirSync(dir)).toEqual(['lab.yaml']);
     expect(readFileSync(path, 'utf8')).toContain('name: Second');
     expect(await readTopologyFile(path)).toEqual({ ok: true, topology: { ...seed, name: 'Second' } });
+    writeFileSync(path, topologyToYaml(seed).replace('port: 6381', 'port: 0'));
+    const bad = await readTopologyFile(path);
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid', field: 'nodes[2].port' } });
+    expect(!bad.ok && bad.error.message).toMatch(/^lab\.yaml, line \d+, nodes\[2\]\.port: /);
     const missing = await readTopologyFile(join(dir, 'none.yaml'));
     expect(missing).toMatchObject({ ok: false, error: { code: 'not-found' } });
   });

@@ -105,7 +105,7 @@ export function parseTopologyYaml(text: string, fileName?: string): TopologyPars
     return fail('invalid', sentence, nodeLine(version === undefined ? [] : ['version']), ['version']);
   }
 
-  const parsed = topologySchema.safeParse(coerceSettings(data as Record<string, unknown>));
+  const parsed = topologySchema.safeParse(coerceSettings(data as Record<string, unknown>, doc.contents));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.filter((part): part is PathSegment => typeof part !== 'symbol');
@@ -137,20 +137,22 @@ export function parseTopologyYaml(text: string, fileName?: string): TopologyPars
 
 /**
  * redis.conf values are strings, but YAML reads `maxmemory: 100` as a number and
- * `appendonly: yes` as a string only in YAML 1.2: take scalars as the text the user meant.
+ * `appendonly: true` as a boolean: take them as the text the user meant. A number
+ * keeps the digits as written (a password `0123` stays `0123`, not 123).
  */
-function coerceSettings(data: Record<string, unknown>): Record<string, unknown> {
+function coerceSettings(data: Record<string, unknown>, root: YamlNode | null): Record<string, unknown> {
   if (!Array.isArray(data.nodes)) return data;
-  const nodes = data.nodes.map((node: unknown) => {
+  const nodes = data.nodes.map((node: unknown, index: number) => {
     if (typeof node !== 'object' || node === null || !('settings' in node)) return node;
     const settings = (node as { settings: unknown }).settings;
     if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) return node;
-    const text = Object.fromEntries(
-      Object.entries(settings).map(([name, value]) => [
-        name,
-        typeof value === 'number' ? String(value) : typeof value === 'boolean' ? (value ? 'yes' : 'no') : value,
-      ]),
-    );
+    const asText = (name: string, value: unknown): unknown => {
+      if (typeof value === 'boolean') return value ? 'yes' : 'no';
+      if (typeof value !== 'number') return value;
+      const scalar = nodeAtPath(root, ['nodes', index, 'settings', name], false);
+      return isScalar(scalar) && typeof scalar.source === 'string' ? scalar.source : String(value);
+    };
+    const text = Object.fromEntries(Object.entries(settings).map(([name, value]) => [name, asText(name, value)]));
     return { ...node, settings: text };
   });
   return { ...data, nodes };
