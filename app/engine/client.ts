@@ -113,6 +113,7 @@ export class Client extends RespWriter implements WatchingClient {
     super.error(text);
     this.commandFailed = true;
     this.server.stats.recordError(text);
+    if (this.isReplica || this.isMaster) this.server.replication.errorOnReplicationLink(this, text);
   }
 
   /**

@@ -10,6 +10,7 @@ import type { Client } from './client.js';
 import type { Server } from './server.js';
 import { REDIS_VERSION } from './server.js';
 import { latencyState } from './latency.js';
+import { replicaStateName } from './replication/master.js';
 
 /** Sections of `INFO` / `INFO default`, as genInfoSectionDict's default list. */
 const DEFAULT_SECTIONS = [
@@ -234,8 +235,8 @@ function memorySection(server: Server): string {
     ['mem_fragmentation_ratio', ratio(mem.rss, used)],
     ['mem_fragmentation_bytes', mem.rss - used],
     ['mem_not_counted_for_evict', 0],
-    ['mem_replication_backlog', 0],
-    ['mem_total_replication_buffers', 0],
+    ['mem_replication_backlog', server.replication.backlogMemory()],
+    ['mem_total_replication_buffers', server.replication.replicationBufferMemory()],
     ['mem_clients_slaves', clientsReplicas],
     ['mem_clients_normal', clientsNormal],
     ['mem_cluster_links', 0],
@@ -286,16 +287,16 @@ function statsSection(server: Server): string {
     ['instantaneous_ops_per_sec', st.instantaneousOps()],
     ['total_net_input_bytes', st.netInputBytes],
     ['total_net_output_bytes', st.netOutputBytes],
-    ['total_net_repl_input_bytes', 0],
-    ['total_net_repl_output_bytes', 0],
-    ['instantaneous_input_kbps', '0.00'],
-    ['instantaneous_output_kbps', '0.00'],
-    ['instantaneous_input_repl_kbps', '0.00'],
-    ['instantaneous_output_repl_kbps', '0.00'],
+    ['total_net_repl_input_bytes', st.netReplInputBytes],
+    ['total_net_repl_output_bytes', st.netReplOutputBytes],
+    ['instantaneous_input_kbps', st.instantaneousKbps('input')],
+    ['instantaneous_output_kbps', st.instantaneousKbps('output')],
+    ['instantaneous_input_repl_kbps', st.instantaneousKbps('input_repl')],
+    ['instantaneous_output_repl_kbps', st.instantaneousKbps('output_repl')],
     ['rejected_connections', st.rejectedConnections],
-    ['sync_full', 0],
-    ['sync_partial_ok', 0],
-    ['sync_partial_err', 0],
+    ['sync_full', st.syncFull],
+    ['sync_partial_ok', st.syncPartialOk],
+    ['sync_partial_err', st.syncPartialErr],
     ['expired_keys', st.expiredKeys],
     ['expired_stale_perc', '0.00'],
     ['expired_time_cap_reached_count', 0],
@@ -353,15 +354,16 @@ export function replicationSection(server: Server): string {
   for (const link of repl.replicas.values()) {
     const c = link.client;
     const ip = c.replicaAnnouncedIp || c.addr.slice(0, c.addr.lastIndexOf(':')) || '127.0.0.1';
-    const lag = Math.floor((now - link.ackTime) / 1000);
+    // Redis counts lag in whole seconds of its clock, and only once a replica is online.
+    const lag = link.state === 'online' ? Math.floor(now / 1000) - Math.floor(link.ackTime / 1000) : 0;
     fields.push([
       `slave${index++}`,
-      `ip=${ip},port=${link.listeningPort},state=${link.state},offset=${link.ackOffset},lag=${lag}`,
+      `ip=${ip},port=${link.listeningPort},state=${replicaStateName(link.state)},offset=${link.ackOffset},lag=${lag}`,
     ]);
   }
   const backlog = repl.backlog;
   fields.push(
-    ['master_failover_state', 'no-failover'],
+    ['master_failover_state', repl.failover.state],
     ['master_replid', repl.replId],
     ['master_replid2', repl.replId2],
     ['master_repl_offset', repl.offset],

@@ -5,7 +5,7 @@
  * flushed once per event-loop turn. serverCron() runs `hz` times a second.
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import { unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, unlinkSync, writeFileSync } from 'node:fs';
 import { BlockingRegistry } from './blocking.js';
 import { Client } from './client.js';
 import { Command, CommandTable } from './command-table.js';
@@ -29,6 +29,9 @@ import { performEvictions } from './keyspace/evict.js';
 import { Persistence } from './rdb/persistence.js';
 
 export const REDIS_VERSION = '7.0.15';
+
+/** Why clients are paused (pause_purpose): CLIENT PAUSE, or a coordinated FAILOVER. */
+export type PausePurpose = 'client-command' | 'failover';
 
 /** Keyspace notification classes (notify-keyspace-events), as in notify.c. */
 export type NotifyClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'd';
@@ -74,10 +77,12 @@ export class Server implements KeyspaceHost {
   /** Slow log entries, newest first (SLOWLOG GET). */
   readonly slowlog: SlowlogEntry[] = [];
   slowlogNextId = 0;
-  /** CLIENT PAUSE: 'all' | 'write', until pauseEnd (ms). */
+  /** The effective pause (CLIENT PAUSE, FAILOVER): 'all' | 'write', until pauseEnd (ms). */
   pauseType: 'none' | 'all' | 'write' = 'none';
   pauseEnd = 0;
   private pauseTimer: NodeJS.Timeout | undefined;
+  /** client_pause_per_purpose: each purpose pauses and unpauses on its own. */
+  private readonly pausesByPurpose = new Map<PausePurpose, { type: 'all' | 'write'; end: number }>();
   /** DEBUG SET-ACTIVE-EXPIRE. */
   activeExpireEnabled = true;
   /** Output buffer limits per class, from client-output-buffer-limit. */
@@ -85,6 +90,8 @@ export class Server implements KeyspaceHost {
   private readonly softLimitSince = new Map<Client, number>();
   private notifyFlags = new Set<string>();
   private readonly listeners: NetServer[] = [];
+  /** The `unixsocket` listener; its clients are local, so protected mode lets them in. */
+  private unixListener: NetServer | undefined;
   private readonly pendingWrite = new Set<Client>();
   private flushScheduled = false;
   /** Nesting of call() (EXEC calls its queued commands); propagation waits for depth 0. */
@@ -114,6 +121,7 @@ export class Server implements KeyspaceHost {
     config.onChange('notify-keyspace-events', () => this.applyNotifyFlags());
     // Lowering maxmemory evicts at once, as CONFIG SET maxmemory does in Redis.
     config.onChange('maxmemory', () => performEvictions(this, usedMemory()));
+    config.onChange('repl-backlog-size', () => this.replication.resizeBacklog());
     config.onChange('hz', () => {
       if (!this.cronTimer) return;
       clearInterval(this.cronTimer);
@@ -147,6 +155,33 @@ export class Server implements KeyspaceHost {
         await this.closeListeners();
         throw new ServerExit(1);
       }
+    }
+    const unixPath = this.config.str('unixsocket');
+    if (unixPath !== '') await this.listenUnix(unixPath);
+  }
+
+  /** Like Redis, replaces a stale socket file and applies `unixsocketperm`. */
+  private async listenUnix(path: string): Promise<void> {
+    try {
+      unlinkSync(path);
+    } catch {
+      // No stale socket file.
+    }
+    try {
+      this.unixListener = await new Promise<NetServer>((resolve, reject) => {
+        const listener = createServer((socket) => this.accept(socket, true));
+        listener.once('error', reject);
+        listener.listen({ path, backlog: this.config.num('tcp-backlog') }, () => {
+          listener.off('error', reject);
+          resolve(listener);
+        });
+      });
+      const perm = this.config.num('unixsocketperm');
+      if (perm !== 0) chmodSync(path, perm);
+    } catch (err) {
+      this.log.warning(`Failed opening Unix socket: ${(err as Error).message}`);
+      await this.closeListeners();
+      throw new ServerExit(1);
     }
   }
 
@@ -228,8 +263,10 @@ export class Server implements KeyspaceHost {
   }
 
   async closeListeners(): Promise<void> {
-    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
+    const all = this.unixListener ? [...this.listeners, this.unixListener] : this.listeners;
+    await Promise.all(all.map((l) => new Promise<void>((r) => l.close(() => r()))));
     this.listeners.length = 0;
+    this.unixListener = undefined;
   }
 
   /** Stops everything: listeners, clients, cron. Used by SHUTDOWN and tests. */
@@ -259,14 +296,14 @@ export class Server implements KeyspaceHost {
 
   // ---------------------------------------------------------------- connections
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, local = false): void {
     const maxClients = this.config.num('maxclients');
     if (this.clients.size >= maxClients) {
       this.stats.rejectedConnections++;
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
-    if (this.deniedByProtectedMode(socket)) {
+    if (!local && this.deniedByProtectedMode(socket)) {
       this.stats.rejectedConnections++;
       socket.end(`-${PROTECTED_MODE_ERROR}\r\n`);
       return;
@@ -344,7 +381,14 @@ export class Server implements KeyspaceHost {
       }
       if (argv === null) break;
       if (argv.length === 0) continue;
+      if (!c.isReplica) {
+        this.processCommand(c, argv);
+        continue;
+      }
+      // Nothing may be replied on a replication link: a replica that caused a reply goes.
+      const outBefore = c.out.length;
       this.processCommand(c, argv);
+      if (c.out.length > outBefore) this.replication.replicaGeneratedReply(c, argv, outBefore);
     }
     if (c.out.length > 0) this.scheduleWrite(c);
   }
@@ -656,6 +700,7 @@ export class Server implements KeyspaceHost {
       if (c.isMaster) continue;
       if (data.length > 0) {
         this.stats.netOutputBytes += data.length;
+        if (c.isReplica) this.stats.netReplOutputBytes += data.length;
         if (c.closeAfterReply) {
           // Close as Redis does once the reply is out: unread input then resets the peer.
           c.socket.end(data, 'latin1', () => this.freeClient(c));
@@ -844,23 +889,47 @@ export class Server implements KeyspaceHost {
 
   // ---------------------------------------------------------------- CLIENT PAUSE
 
-  pauseClients(type: 'all' | 'write', untilMs: number): void {
-    // A stricter or longer pause replaces a weaker one, as pauseClients() does.
-    if (this.pauseType === 'all' && type === 'write' && this.pauseEnd > Date.now()) {
-      this.pauseEnd = Math.max(this.pauseEnd, untilMs);
+  /** pauseClients(): per purpose, the stricter type and the later end win. */
+  pauseClients(type: 'all' | 'write', untilMs: number, purpose: PausePurpose = 'client-command'): void {
+    const previous = this.pausesByPurpose.get(purpose);
+    if (previous) {
+      if (type === 'all') previous.type = 'all';
+      previous.end = Math.max(previous.end, untilMs);
     } else {
-      this.pauseType = type;
-      this.pauseEnd = untilMs;
+      this.pausesByPurpose.set(purpose, { type, end: untilMs });
     }
-    if (this.pauseTimer) clearTimeout(this.pauseTimer);
-    this.pauseTimer = setTimeout(() => this.unpauseClients(), Math.max(0, this.pauseEnd - Date.now()));
+    this.updatePause();
   }
 
-  unpauseClients(): void {
-    this.pauseType = 'none';
-    this.pauseEnd = 0;
+  /** unpauseClients(): ends one purpose's pause; the others go on. */
+  unpauseClients(purpose: PausePurpose = 'client-command'): void {
+    if (!this.pausesByPurpose.delete(purpose)) return;
+    this.updatePause();
+  }
+
+  /** updateClientPauseTypeAndEndTime(): the effective pause; postponed clients run again when it weakens. */
+  private updatePause(): void {
+    const now = Date.now();
+    let type: 'none' | 'all' | 'write' = 'none';
+    let end = 0;
+    for (const [purpose, pause] of this.pausesByPurpose) {
+      if (pause.end <= now) {
+        this.pausesByPurpose.delete(purpose);
+        continue;
+      }
+      if (pause.type === 'all' || type === 'none') type = pause.type;
+      end = Math.max(end, pause.end);
+    }
+    const weaker = type === 'none' || (type === 'write' && this.pauseType === 'all');
+    this.pauseType = type;
+    this.pauseEnd = end;
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
     this.pauseTimer = undefined;
+    // A FAILOVER pauses without an end: only its own unpause lifts it.
+    if (type !== 'none' && Number.isFinite(end)) {
+      this.pauseTimer = setTimeout(() => this.updatePause(), Math.max(0, end - now));
+    }
+    if (!weaker) return;
     for (const c of this.clients.values()) {
       if (!c.paused) continue;
       c.paused = false;
@@ -890,7 +959,7 @@ export class Server implements KeyspaceHost {
       this.lastReplicaPing = now;
       this.replication.pingReplicas();
     }
-    this.replication.expireBacklog(now);
+    this.replication.cron(now);
     // Idle client timeout, checked about once a second (clientsCron).
     const hz = this.config.num('hz');
     if (this.cronLoops % Math.max(1, hz) === 0) this.closeIdleClients(now);

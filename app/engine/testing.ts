@@ -17,6 +17,8 @@ const TEST_DEFAULTS: Record<string, string> = {
   logfile: devNull,
   save: '',
   'enable-debug-command': 'yes',
+  // As Redis's tests/assets/default.conf: full syncs start at once instead of after 5 seconds.
+  'repl-diskless-sync-delay': '0',
 };
 
 export interface TestServer {

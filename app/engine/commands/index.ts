@@ -6,8 +6,10 @@ import { commandCommands } from './command.js';
 import { configCommands } from './config.js';
 import { connectionCommands } from './connection.js';
 import { debugCommands } from './debug.js';
+import { failoverCommands } from './failover.js';
 import { functionCommands } from './functions.js';
 import { hashCommands } from './hashes.js';
+import { hyperloglogCommands } from './hyperloglog.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { persistenceCommands } from './persistence.js';
@@ -33,6 +35,7 @@ export const ALL_COMMAND_MODULES: readonly CommandModule[] = [
   sortCommands,
   stringCommands,
   bitCommands,
+  hyperloglogCommands,
   listCommands,
   hashCommands,
   setCommands,
@@ -42,4 +45,5 @@ export const ALL_COMMAND_MODULES: readonly CommandModule[] = [
   functionCommands,
   replicationCommands,
   replicaofCommands,
+  failoverCommands,
 ];

@@ -13,6 +13,10 @@ function replicaof(c: Client, argv: string[]): void {
     c.error('ERR REPLICAOF not allowed in cluster mode.');
     return;
   }
+  if (server.replication.failover.state !== 'no-failover') {
+    c.error('ERR REPLICAOF not allowed while failing over.');
+    return;
+  }
   const host = argv[1]!;
   const portText = argv[2]!;
   if (is(host, 'no') && is(portText, 'one')) {

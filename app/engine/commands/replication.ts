@@ -1,17 +1,42 @@
 /**
- * The master's replication commands: SYNC, PSYNC and REPLCONF (replication.c).
- * The replica side (REPLICAOF, the handshake) arrives with the replication issue.
+ * The master's replication commands: SYNC, PSYNC, REPLCONF and WAIT (replication.c).
+ * REPLICAOF and ROLE are in replicaof.ts, FAILOVER in failover.ts.
  */
 import type { Client } from '../client.js';
 import type { CommandModule } from '../command-table.js';
+import { rdbOnlyClients, replicaName } from '../replication/master.js';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, is, toInt } from './args.js';
+
+/**
+ * PSYNC <replid> <offset> FAILOVER from our master: it is handing its role over
+ * to us. True when the command may go on (as a PSYNC to the new master we are).
+ */
+function acceptFailoverRequest(c: Client, replId: string): boolean {
+  const server = c.server;
+  server.log.warning(`Failover request received for replid ${replId}.`);
+  if (server.masterHost === undefined) {
+    c.error("ERR PSYNC FAILOVER can't be sent to a master.");
+    return false;
+  }
+  if (replId.toLowerCase() !== server.replication.replId) {
+    c.error('ERR PSYNC FAILOVER replid must match my replid.');
+    return false;
+  }
+  server.replica.unsetMaster();
+  server.log.notice(`MASTER MODE enabled (failover request from '${server.clientInfoLine(c)}')`);
+  return true;
+}
 
 /** syncCommand()'s preconditions; true when the client may synchronise. */
 function maySync(c: Client): boolean {
-  // A replica that sends SYNC again is ignored, as Redis does.
-  if (c.isReplica) return false;
+  const server = c.server;
+  // Don't let replicas sync with us while we're failing over.
+  if (server.replication.failover.state !== 'no-failover') {
+    c.error("NOMASTERLINK Can't SYNC while failing over");
+    return false;
+  }
   // A replica can only pass on a stream it is receiving.
-  if (c.server.masterHost !== undefined && c.server.replica.state !== 'connected') {
+  if (server.masterHost !== undefined && server.replica.state !== 'connected') {
     c.error("NOMASTERLINK Can't SYNC while not connected with my master");
     return false;
   }
@@ -20,6 +45,34 @@ function maySync(c: Client): boolean {
     return false;
   }
   return true;
+}
+
+/** SYNC and PSYNC (syncCommand). */
+function sync(c: Client, argv: string[]): void {
+  // A replica that sends SYNC again is ignored, as Redis does.
+  if (c.isReplica) return;
+  const server = c.server;
+  const isPsync = is(argv[0], 'psync');
+  if (isPsync && argv.length > 3 && is(argv[3], 'failover') && !acceptFailoverRequest(c, argv[1]!)) return;
+  if (!maySync(c)) return;
+  const replication = server.replication;
+  server.log.notice(`Replica ${replicaName(c)} asks for synchronization`);
+  if (isPsync) {
+    const replId = argv[1]!;
+    const offset = toInt(argv[2]!);
+    if (offset === null) {
+      c.error(ERR_NOT_INTEGER);
+      server.log.warning(`Replica ${replicaName(c)} asks for synchronization but with a wrong offset`);
+      return;
+    }
+    if (replication.tryPartialResync(c, replId, offset)) {
+      server.stats.syncPartialOk++;
+      return;
+    }
+    // "?" asks for a full resync on purpose: not a failed partial one.
+    if (replId[0] !== '?') server.stats.syncPartialErr++;
+  }
+  replication.fullSync.begin(c, !isPsync);
 }
 
 export const replicationCommands: CommandModule = {
@@ -59,28 +112,14 @@ export const replicationCommands: CommandModule = {
     replication.waitForAcks(c, offset, wanted, timeout === 0 ? 0 : Date.now() + timeout);
   },
 
-  sync(c) {
-    if (!maySync(c)) return;
-    c.server.log.notice(`Replica ${c.addr} asks for synchronization`);
-    c.server.replication.fullSync(c, '');
-  },
-
-  psync(c, argv) {
-    if (!maySync(c)) return;
-    const replication = c.server.replication;
-    const replId = argv[1]!;
-    const offset = toInt(argv[2]!);
-    c.server.log.notice(`Replica ${c.addr} asks for synchronization`);
-    if (offset !== null && replication.tryPartialResync(c, replId, offset)) return;
-    replication.fullSync(c, `+FULLRESYNC ${replication.replId} ${replication.offset}\r\n`);
-  },
+  sync,
+  psync: sync,
 
   replconf(c, argv) {
     if (argv.length % 2 === 0) {
       c.error(ERR_SYNTAX);
       return;
     }
-    const link = c.server.replication.replicas.get(c);
     for (let j = 1; j < argv.length; j += 2) {
       const option = argv[j]!;
       const value = argv[j + 1]!;
@@ -98,16 +137,27 @@ export const replicationCommands: CommandModule = {
         else if (is(value, 'psync2')) c.replicaCapabilities.add('psync2');
       } else if (is(option, 'ack')) {
         // ACKs get no reply: they only tell the master how far the replica got.
-        const offset = toInt(value);
-        if (link && offset !== null && offset > link.ackOffset) link.ackOffset = offset;
-        if (link) link.ackTime = Date.now();
-        c.server.replication.serveWaitingClients();
+        if (!c.isReplica) return;
+        c.server.replication.acknowledged(c, toInt(value));
         return;
       } else if (is(option, 'getack')) {
         // Only a replica answers GETACK (with an ACK of its own); a master ignores it.
         if (c.server.masterHost !== undefined) c.server.replica.sendAck();
         return;
-      } else if (is(option, 'rdb-only') || is(option, 'rdb-filter-only')) {
+      } else if (is(option, 'rdb-only')) {
+        // The client wants the snapshot only, not the stream after it (redis-cli --rdb).
+        const rdbOnly = toInt(value);
+        if (rdbOnly === null) {
+          c.error(ERR_NOT_INTEGER);
+          return;
+        }
+        if (rdbOnly < 0 || rdbOnly > 1) {
+          c.error('ERR value is out of range, value must between 0 and 1');
+          return;
+        }
+        if (rdbOnly === 1) rdbOnlyClients.add(c);
+        else rdbOnlyClients.delete(c);
+      } else if (is(option, 'rdb-filter-only')) {
         // Accepted: the engine only streams whole data sets.
       } else {
         c.error(`ERR Unrecognized REPLCONF option: ${option}`);

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { crc64 } from './crc64.js';
 import { decodeIntset, encodeIntset } from './intset.js';
 import { decodeListpack, encodeListpack } from './listpack.js';
-import { lzfCompress, lzfDecompress } from './lzf.js';
+import { lzfCompress, lzfCompressInto, lzfDecompress } from './lzf.js';
+import { RdbReader } from './reader.js';
+import { RdbWriter } from './writer.js';
 import { decodeZiplist } from './ziplist.js';
 
 describe('crc64 (Jones, as crc64.c)', () => {
@@ -17,6 +19,14 @@ describe('crc64 (Jones, as crc64.c)', () => {
     // sizeof(li) in the C test counts the terminating NUL.
     expect(crc64(Buffer.from(lorem + '\0')).value()).toBe(0xc7794709e69683b3n);
   });
+
+  it('gives the same value whatever the chunking (eight bytes at a time, then the tail)', () => {
+    const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 131 + 7) & 0xff));
+    const whole = crc64(bytes).value();
+    for (const cut of [1, 7, 8, 13, 500, 999]) {
+      expect(crc64(bytes, 0, cut).update(bytes, cut).value()).toBe(whole);
+    }
+  });
 });
 
 describe('lzf', () => {
@@ -30,6 +40,34 @@ describe('lzf', () => {
       const compressed = lzfCompress(input, len - 4);
       if (!compressed) continue;
       expect(Buffer.from(lzfDecompress(compressed, len)!)).toEqual(input);
+    }
+  });
+
+  it('compresses a range of a larger buffer into a range of another', () => {
+    const text = Buffer.from('xx' + 'abcabcabcabcabcabcabcabcabc-hello-hello-hello' + 'yy', 'latin1');
+    const alone = lzfCompress(text.subarray(2, text.length - 2), text.length - 8)!;
+    const out = new Uint8Array(100).fill(0xee);
+    const n = lzfCompressInto(text, 2, text.length - 2, out, 3, text.length - 8);
+    expect(Buffer.from(out.subarray(3, 3 + n))).toEqual(Buffer.from(alone));
+    expect(out[2]).toBe(0xee);
+  });
+
+  it('round-trips strings through the RDB writer and reader, compressed or verbatim', () => {
+    const values = [
+      '',
+      '12345',
+      'short',
+      'a'.repeat(21),
+      'abc'.repeat(300),
+      'q9Xz0LmP3vB7nK2wE5rT8yU1iO4pA6sD',
+      'x'.repeat(70000),
+    ];
+    for (const compression of [true, false]) {
+      const w = new RdbWriter({ compression, listFill: -2 }, 8);
+      for (const v of values) w.string(v);
+      const r = new RdbReader(w.contents());
+      for (const v of values) expect(r.string()).toBe(v);
+      expect(r.remaining).toBe(0);
     }
   });
 

@@ -90,6 +90,8 @@ export interface DecodeOptions {
   databases: number;
   /** Keys whose expiry is in the past are dropped (a master loading; not a replica). */
   dropExpired: boolean;
+  /** Told of each key dropped as expired (RDBFLAGS_FEED_REPL: a restarted master replicates them as DEL). */
+  onExpired?: (dbId: number, key: string) => void;
   now: number;
   checksum: boolean;
   /** The NOTICE/WARNING lines Redis prints while loading. */
@@ -212,13 +214,16 @@ function decode(r: RdbReader, options: DecodeOptions): DecodeResult {
       if (result.emptyKeysSkipped++ < 10) options.log('warning', `rdbLoadObject skipping empty key: ${key}`);
     } else if (options.dropExpired && expireAt !== -1 && expireAt < options.now) {
       result.keysExpired++;
+      options.onExpired?.(dbId, key);
     } else {
-      if (db.dict.has(key)) {
+      // One hash lookup per key instead of has() + set(): a duplicate leaves the size unchanged.
+      const sizeBefore = db.dict.size;
+      db.dict.set(key, value);
+      if (db.dict.size === sizeBefore) {
         throw new RdbLoadError(`Duplicated key found in RDB file`, r.pos, false, [
           `RDB has duplicated key '${key}' in DB ${dbId}`,
         ]);
       }
-      db.dict.set(key, value);
       result.keysLoaded++;
       if (expireAt !== -1) db.expires.set(key, expireAt);
     }

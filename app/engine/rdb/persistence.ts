@@ -78,7 +78,11 @@ export function encodeRdb(server: Server, repl?: ReplicationSaveInfo): Buffer {
 }
 
 /** Decodes a payload with this server's limits, db count, expiry rule and checksum setting. */
-function decodeForServer(server: Server, bytes: Uint8Array): DecodeResult {
+function decodeForServer(
+  server: Server,
+  bytes: Uint8Array,
+  onExpired?: (dbId: number, key: string) => void,
+): DecodeResult {
   return decodeRdbFile(bytes, {
     limits: loadLimits(server),
     databases: server.dbs.length,
@@ -86,6 +90,7 @@ function decodeForServer(server: Server, bytes: Uint8Array): DecodeResult {
     now: Date.now(),
     checksum: server.config.bool('rdbchecksum'),
     log: (level, line) => server.log[level](line),
+    onExpired,
   });
 }
 
@@ -93,8 +98,12 @@ function decodeForServer(server: Server, bytes: Uint8Array): DecodeResult {
  * Replaces the data set with an RDB payload, all or nothing: the file is decoded
  * into new dictionaries first. Keys already expired are dropped on a master.
  */
-export function loadRdb(server: Server, bytes: Uint8Array): DecodeResult {
-  const result = decodeForServer(server, bytes);
+export function loadRdb(
+  server: Server,
+  bytes: Uint8Array,
+  onExpired?: (dbId: number, key: string) => void,
+): DecodeResult {
+  const result = decodeForServer(server, bytes, onExpired);
   for (const db of server.dbs) {
     server.touchAllWatched(db);
     db.clear();
@@ -270,20 +279,23 @@ export class Persistence {
   lastLoadKeysExpired = 0;
   bgsaveScheduled = false;
   private job: BgsaveJob | undefined;
+  /** The other kind of RDB child: a diskless transfer to replicas' sockets (rdb_child_type socket). */
+  socketChild: { kill(): void } | undefined;
+  /** updateSlavesWaitingBgsave(): told when a disk BGSAVE ends, true on success. */
+  onBgsaveDone: ((ok: boolean) => void) | undefined;
   private jobStart = 0;
   private dirtyAtBgsaveStart = 0;
 
   constructor(private readonly server: Server) {
-    server.replication.snapshot = (replId, offset) =>
-      encodeRdb(server, { replId, replOffset: offset, streamDb: server.replica.streamDb() });
     server.replica.loadRdb = (srv, payload) => {
       const result = loadRdb(srv, payload);
       return { replStreamDb: result.replStreamDb };
     };
   }
 
+  /** An RDB child of either kind runs (child_type == CHILD_TYPE_RDB). */
   get bgsaveInProgress(): boolean {
-    return this.job !== undefined;
+    return this.job !== undefined || this.socketChild !== undefined;
   }
 
   rdbPath(): string {
@@ -346,7 +358,7 @@ export class Persistence {
 
   /** rdbSaveBackground(): false when the job could not start (logged). */
   startBgsave(): boolean {
-    if (this.job) return false;
+    if (this.bgsaveInProgress) return false;
     this.lastBgsaveTry = Math.floor(Date.now() / 1000);
     this.dirtyAtBgsaveStart = this.server.dirty;
     this.jobStart = Date.now();
@@ -386,6 +398,7 @@ export class Persistence {
       } catch {
         // Already gone.
       }
+      this.onBgsaveDone?.(false);
       return;
     }
     this.server.log.notice('DB saved on disk');
@@ -394,15 +407,18 @@ export class Persistence {
     this.lastSave = Math.floor(Date.now() / 1000);
     this.lastBgsaveStatus = 'ok';
     this.saves++;
+    this.onBgsaveDone?.(true);
   }
 
   /** killRDBChild(): used before a synchronous save or a shutdown. */
   killBgsave(): void {
+    this.socketChild?.kill();
     const job = this.job;
     if (!job) return;
     this.job = undefined;
     for (const db of this.server.dbs) db.beforeWrite = undefined;
     job.abort();
+    this.onBgsaveDone?.(false);
   }
 
   /** flushAllDataAndResetRDB(): kill a running BGSAVE; with save rules, save the empty data set now. */
@@ -425,7 +441,7 @@ export class Persistence {
 
   /** serverCron()'s part: scheduled BGSAVE, then the save rules. */
   cron(): void {
-    if (this.job) return;
+    if (this.bgsaveInProgress) return;
     const now = Math.floor(Date.now() / 1000);
     if (this.bgsaveScheduled) {
       this.bgsaveScheduled = false;
@@ -450,7 +466,7 @@ export class Persistence {
    * shutdown must not go on (unless forced).
    */
   beforeShutdown(options: { save?: boolean; nosave?: boolean; force?: boolean }): boolean {
-    if (this.job) {
+    if (this.bgsaveInProgress) {
       this.server.log.warning('There is a child saving an .rdb. Killing it!');
       this.killBgsave();
     }
@@ -483,7 +499,11 @@ export class Persistence {
     }
     const start = performance.now();
     try {
-      loadRdb(this.server, bytes);
+      // A master replicates the keys it drops as expired; the history the file carries
+      // lets replicas (or, on a replica, us) partially resync after the restart.
+      const replication = this.server.replication;
+      const result = loadRdb(this.server, bytes, (dbId, key) => replication.expiredWhileLoading(dbId, key));
+      replication.restoreFromRdb(result);
     } catch (err) {
       if (!(err instanceof RdbLoadError)) throw err;
       for (const line of err.preamble) this.server.log.warning(line);
@@ -541,7 +561,7 @@ export class Persistence {
     const now = Date.now();
     return [
       ['rdb_changes_since_last_save', this.server.dirty],
-      ['rdb_bgsave_in_progress', this.job ? 1 : 0],
+      ['rdb_bgsave_in_progress', this.bgsaveInProgress ? 1 : 0],
       ['rdb_last_save_time', this.lastSave],
       ['rdb_last_bgsave_status', this.lastBgsaveStatus],
       ['rdb_last_bgsave_time_sec', this.lastBgsaveTimeSec],

@@ -32,12 +32,31 @@ export interface LoadLimits {
   setMaxIntsetEntries: number;
 }
 
+/**
+ * Buffer#latin1Slice is what toString('latin1', start, end) calls after argument
+ * checks we do not need (it is internal: toString where it is missing). A full
+ * sync turns every key and value into a string through it.
+ */
+interface Latin1Slicer {
+  latin1Slice(start: number, end: number): string;
+}
+const hasLatin1Slice = typeof (Buffer.prototype as unknown as Partial<Latin1Slicer>).latin1Slice === 'function';
+
 export class RdbReader {
   pos = 0;
   private readonly view: DataView;
+  /** The same bytes as a Buffer, for latin1 decoding. */
+  private readonly buffer: Buffer;
 
   constructor(readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private latin1(start: number, end: number): string {
+    return hasLatin1Slice
+      ? (this.buffer as unknown as Latin1Slicer).latin1Slice(start, end)
+      : this.buffer.toString('latin1', start, end);
   }
 
   get remaining(): number {
@@ -121,10 +140,22 @@ export class RdbReader {
 
   /** A byte string (latin1). */
   string(): string {
+    // The two short length forms inline: every key of a full sync comes through here.
+    const first = this.pos < this.bytes.length ? this.bytes[this.pos]! : -1;
+    if (first >= 0 && first < 0x80) {
+      const header = first < 0x40 ? 1 : 2;
+      if (this.pos + header <= this.bytes.length) {
+        const len = first < 0x40 ? first : ((first & 0x3f) << 8) | this.bytes[this.pos + 1]!;
+        const start = this.pos + header;
+        if (start + len > this.bytes.length) throw new RdbTruncatedError();
+        this.pos = start + len;
+        return this.latin1(start, start + len);
+      }
+    }
     const { len, encoded } = this.lenOrEncoding();
     if (!encoded) {
       this.need(len);
-      const s = latin1(this.bytes, this.pos, this.pos + len);
+      const s = this.latin1(this.pos, this.pos + len);
       this.pos += len;
       return s;
     }

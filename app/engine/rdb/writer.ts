@@ -11,7 +11,18 @@ import { canonicalInt, scoreToString } from './byte-codec.js';
 import * as C from './constants.js';
 import { encodeIntset } from './intset.js';
 import { encodeListpack, listpackEntrySize } from './listpack.js';
-import { lzfCompress } from './lzf.js';
+import { lzfCompressInto } from './lzf.js';
+
+/** Where LZF output goes before it replaces the raw bytes; strings larger than this get a buffer of their own. */
+const SCRATCH_KEEP_BYTES = 1 << 16;
+let scratch = new Uint8Array(1024);
+
+function scratchFor(size: number): Uint8Array {
+  if (size <= scratch.length) return scratch;
+  const fresh = new Uint8Array(size);
+  if (size <= SCRATCH_KEEP_BYTES) scratch = fresh;
+  return fresh;
+}
 
 export interface WriterOptions {
   /** rdbcompression: LZF for strings longer than 20 bytes. */
@@ -109,22 +120,23 @@ export class RdbWriter {
   string(s: string): void {
     const len = s.length;
     if (len <= 11 && len > 0 && this.intEncoded(s)) return;
-    if (this.options.compression && len > 20) {
-      const bytes = Buffer.from(s, 'latin1');
-      if (this.lzf(bytes)) return;
-      this.len(len);
-      this.raw(bytes);
-      return;
-    }
+    // Room for the verbatim form and for the compressed one, which is never more than 2 bytes longer.
+    this.reserve(len + 16);
+    const start = this.pos;
     this.len(len);
-    this.rawLatin1(s);
+    this.pos += this.buf.write(s, this.pos, 'latin1');
+    if (this.options.compression && len > 20) this.compressWritten(start, len);
   }
 
   /** rdbSaveRawString() for a binary blob (listpack, intset). */
   blob(bytes: Uint8Array): void {
-    if (this.options.compression && bytes.length > 20 && this.lzf(bytes)) return;
-    this.len(bytes.length);
-    this.raw(bytes);
+    const len = bytes.length;
+    this.reserve(len + 16);
+    const start = this.pos;
+    this.len(len);
+    this.buf.set(bytes, this.pos);
+    this.pos += len;
+    if (this.options.compression && len > 20) this.compressWritten(start, len);
   }
 
   /** rdbTryIntegerEncoding(): false when the text is not an integer that fits 32 bits. */
@@ -149,16 +161,23 @@ export class RdbWriter {
     return true;
   }
 
-  /** rdbSaveLzfStringObject(): only when compression saves at least 4 bytes. */
-  private lzf(bytes: Uint8Array): boolean {
-    if (bytes.length <= 4) return false;
-    const compressed = lzfCompress(bytes, bytes.length - 4);
-    if (!compressed || compressed.length === 0) return false;
+  /**
+   * rdbSaveLzfStringObject() over a string just written verbatim (its length
+   * header at `start`, its `len` bytes at the end): replaced by the LZF form when
+   * compression saves at least 4 bytes. Compressing from the output buffer itself
+   * spares a copy of every string into a Buffer of its own.
+   */
+  private compressWritten(start: number, len: number): void {
+    const dataStart = this.pos - len;
+    const out = scratchFor(len - 4);
+    const compressedLen = lzfCompressInto(this.buf, dataStart, this.pos, out, 0, len - 4);
+    if (compressedLen === 0) return;
+    this.pos = start;
     this.byte(0xc0 | C.RDB_ENC_LZF);
-    this.len(compressed.length);
-    this.len(bytes.length);
-    this.raw(compressed);
-    return true;
+    this.len(compressedLen);
+    this.len(len);
+    this.buf.set(out.subarray(0, compressedLen), this.pos);
+    this.pos += compressedLen;
   }
 }
 

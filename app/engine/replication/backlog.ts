@@ -3,6 +3,9 @@
  * the last `repl-backlog-size` bytes of the replication stream, so a replica that
  * reconnects can continue from its offset (PSYNC) instead of a full resync.
  */
+/** CONFIG_REPL_BACKLOG_MIN_SIZE: Redis never keeps a smaller backlog than this. */
+const MIN_BACKLOG_SIZE = 16 * 1024;
+
 export class ReplicationBacklog {
   private buffer: Buffer;
   /** Bytes of history held (repl_backlog_histlen). */
@@ -13,7 +16,7 @@ export class ReplicationBacklog {
   firstByteOffset: number;
 
   constructor(size: number, masterOffset: number) {
-    this.buffer = Buffer.alloc(size);
+    this.buffer = Buffer.alloc(Math.max(size, MIN_BACKLOG_SIZE));
     // Redis: the first byte of the backlog is the one after the current offset.
     this.firstByteOffset = masterOffset + 1;
   }
@@ -46,12 +49,23 @@ export class ReplicationBacklog {
     return Buffer.concat([this.buffer.subarray(start), this.buffer.subarray(0, wanted - (size - start))]);
   }
 
-  /** CONFIG SET repl-backlog-size: Redis drops the history when resizing. */
-  resize(size: number, masterOffset: number): void {
+  /**
+   * CONFIG SET repl-backlog-size (resizeReplicationBacklog): Redis 7.0 keeps the history,
+   * trimming its oldest bytes when the new size is smaller, so replicas can still continue.
+   */
+  resize(requested: number, masterOffset: number): void {
+    const size = Math.max(requested, MIN_BACKLOG_SIZE);
     if (size === this.buffer.length) return;
+    const kept = Math.min(this.histlen, size);
+    const history = kept > 0 ? this.readFrom(masterOffset + 1 - kept, masterOffset) : undefined;
     this.buffer = Buffer.alloc(size);
     this.histlen = 0;
     this.writeIndex = 0;
-    this.firstByteOffset = masterOffset + 1;
+    this.firstByteOffset = masterOffset + 1 - kept;
+    if (history) {
+      history.copy(this.buffer, 0);
+      this.histlen = kept;
+      this.writeIndex = kept % size;
+    }
   }
 }

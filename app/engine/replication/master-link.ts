@@ -51,6 +51,7 @@ export class MasterLink {
     const c = this.client;
     if (c.closed) return;
     this.server.stats.netInputBytes += chunk.length;
+    this.server.stats.netReplInputBytes += chunk.length;
     c.lastInteraction = Date.now();
     this.readReploff += chunk.length;
     this.rawChunks.push(chunk);
@@ -114,6 +115,9 @@ export class MasterLink {
   sendAck(): void {
     const socket = this.client.socket;
     if (this.client.closed || !socket) return;
-    socket.write(encodeCommand(['REPLCONF', 'ACK', String(this.reploff)]), 'latin1');
+    const ack = encodeCommand(['REPLCONF', 'ACK', String(this.reploff)]);
+    // A reply to the master like any other for INFO's counters (not replication traffic).
+    this.server.stats.netOutputBytes += ack.length;
+    socket.write(ack, 'latin1');
   }
 }

@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReplyParser, toPlain } from '../../resp/reply-parser.js';
 import { startTestServer, type TestServer } from '../testing.js';
@@ -7,6 +10,9 @@ import { startTestServer, type TestServer } from '../testing.js';
  * A raw SYNC client, as Redis's own test helper attach_to_replication_stream does:
  * the payload is `$<len>\r\n<rdb>` with no trailing CRLF, then the command stream.
  */
+/** `dir` makes the server chdir() there, as Redis does: tests go back before removing it. */
+const testCwd = process.cwd();
+
 class StreamReader {
   private pending = Buffer.alloc(0);
   private payloadLeft = -1;
@@ -51,20 +57,28 @@ class StreamReader {
 describe('replication stream (master side)', () => {
   let server: TestServer | undefined;
   const sockets: Socket[] = [];
+  const dirs: string[] = [];
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.destroy();
     await server?.close();
     server = undefined;
+    process.chdir(testCwd);
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
   async function attach(): Promise<StreamReader> {
-    server = await startTestServer({ 'repl-ping-replica-period': '3600' });
-    server.server.replication.snapshot = () => Buffer.from('FAKE-RDB', 'latin1');
+    // SYNC announces no `capa eof`: the snapshot goes through dbfilename, in a directory of our own.
+    const dir = mkdtempSync(join(tmpdir(), 'master-test-'));
+    dirs.push(dir);
+    server = await startTestServer({ 'repl-ping-replica-period': '3600', dir });
     const socket = createConnection({ port: server.port, host: '127.0.0.1' });
     sockets.push(socket);
     await new Promise((r) => socket.once('connect', r));
     const reader = new StreamReader(socket);
     socket.write('SYNC\r\n');
+    const replicas = server.server.replication.replicas;
+    const deadline = Date.now() + 5000;
+    while (replicas.size === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     return reader;
   }
 
@@ -76,7 +90,7 @@ describe('replication stream (master side)', () => {
     await client.call('INCR', 'n');
     await client.call('GET', 'a'); // reads are not propagated
     const stream = await reader.commands(4);
-    expect(reader.payload.toString()).toBe('FAKE-RDB');
+    expect(reader.payload.subarray(0, 9).toString()).toBe('REDIS0010');
     expect(stream).toEqual([
       ['SELECT', '0'],
       ['SET', 'a', '1'],
@@ -125,7 +139,8 @@ describe('WAIT', () => {
   it('returns once enough replicas acknowledged the write, or the count at the timeout', async () => {
     const master = await startTestServer();
     servers.push(master);
-    const replica = await startTestServer({ replicaof: `127.0.0.1 ${master.port}` });
+    // Diskless load: an in-process replica must not write dump.rdb into the working directory.
+    const replica = await startTestServer({ replicaof: `127.0.0.1 ${master.port}`, 'repl-diskless-load': 'swapdb' });
     servers.push(replica);
     const client = await master.connect();
     const deadline = Date.now() + 5000;
@@ -145,15 +160,18 @@ describe('WAIT', () => {
 
 describe('repl-backlog-ttl', () => {
   let server: TestServer | undefined;
+  let dir: string | undefined;
   afterEach(async () => {
     await server?.close();
     server = undefined;
+    process.chdir(testCwd);
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('frees the backlog and takes a new replication id once no replica has been connected for the ttl', async () => {
-    server = await startTestServer({ 'repl-backlog-ttl': '1' });
+    dir = mkdtempSync(join(tmpdir(), 'master-test-'));
+    server = await startTestServer({ 'repl-backlog-ttl': '1', dir });
     const master = server.server.replication;
-    master.snapshot = () => Buffer.from('FAKE-RDB', 'latin1');
     const socket = createConnection({ port: server.port, host: '127.0.0.1' });
     await new Promise((r) => socket.once('connect', r));
     socket.write('SYNC\r\n');

@@ -7,12 +7,9 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { RespConnection } from '../../resp/connection.js';
 import { RequestParser } from '../../resp/request-parser.js';
 import { startTestServer, type TestServer } from '../testing.js';
-import { startEngineProcess, type EngineProcess } from '../test-support/engine-process.js';
+import { freePort, startEngineProcess, type EngineProcess } from '../test-support/engine-process.js';
 
-/**
- * An RDB file with no keys (RDB v10: header, aux fields, EOF, checksum 0 = not
- * checked), standing in for the RDB module's snapshot until it is plugged in.
- */
+/** An RDB file with no keys (RDB v10: header, aux fields, EOF, checksum 0 = not checked). */
 function emptyRdb(replId: string, offset: number): Buffer {
   const aux = (k: string, v: string) =>
     Buffer.concat([Buffer.from([0xfa, k.length]), Buffer.from(k), Buffer.from([v.length]), Buffer.from(v)]);
@@ -27,11 +24,9 @@ function emptyRdb(replId: string, offset: number): Buffer {
   ]);
 }
 
-/** A master whose data set is empty when its replicas sync. */
+/** A master for the tests (its data set as the tests fill it). */
 async function startMaster(overrides: Record<string, string> = {}): Promise<TestServer> {
-  const master = await startTestServer(overrides);
-  master.server.replication.snapshot ??= emptyRdb;
-  return master;
+  return startTestServer(overrides);
 }
 
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
@@ -184,7 +179,8 @@ describe('replica side, engine to engine', () => {
     dirs.push(dir);
     const processes: EngineProcess[] = [];
     try {
-      for (const port of [8014, 8015]) {
+      const ports = [await freePort(), await freePort()];
+      for (const port of ports) {
         writeFileSync(
           join(dir, `redis_${port}.conf`),
           [
@@ -200,7 +196,7 @@ describe('replica side, engine to engine', () => {
         );
         processes.push(await startEngineProcess([`redis_${port}.conf`, '--port', String(port)], { cwd: dir }));
       }
-      const replicas = await Promise.all([8014, 8015].map((port) => RespConnection.connect(port)));
+      const replicas = await Promise.all(ports.map((port) => RespConnection.connect(port)));
       try {
         await until('both up', async () => (await linkUp(replicas[0]!)) && (await linkUp(replicas[1]!)));
         const m = await master.connect();
@@ -213,9 +209,10 @@ describe('replica side, engine to engine', () => {
           });
         }
         // Disk load (repl-diskless-load disabled): the payload became the replica's dbfilename.
-        expect(existsSync(join(dir, 'dump-8014.rdb'))).toBe(true);
-        const log = readFileSync(join(dir, 'logfile-8014'), 'latin1');
-        expect(log).toMatch(/MASTER <-> REPLICA sync: receiving \d+ bytes from master to disk/);
+        expect(existsSync(join(dir, `dump-${ports[0]}.rdb`))).toBe(true);
+        const log = readFileSync(join(dir, `logfile-${ports[0]}`), 'latin1');
+        // The master streams diskless (repl-diskless-sync yes, Redis 7.0's default).
+        expect(log).toContain('MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk');
         expect(log).toContain('MASTER <-> REPLICA sync: Finished with success');
       } finally {
         for (const r of replicas) r.destroy();
@@ -252,16 +249,15 @@ describe('replica side, engine to engine', () => {
     expect(await c1.call('SET', 'k', 'v2')).toBe('OK');
     expect(await c1.call('ROLE')).toEqual(['master', expect.any(Number), []]);
 
-    // The snapshot stand-in is empty: keeping 'k' proves the switch was a partial resync.
-    r1.server.replication.snapshot = () => {
-      throw new Error('a full resync was not expected');
-    };
+    // No full resync may serve the switch: a partial one continues r1's history.
+    const fullSyncsBefore = r1.server.stats.syncFull;
     expect(await c2.call('REPLICAOF', '127.0.0.1', String(r1.port))).toBe('OK');
     await until('r2 follows r1', async () => (await linkUp(c2)) && (await c2.call('GET', 'k')) === 'v2');
     const r2info = await replicationInfo(c2);
     expect(r2info.get('master_replid')).toBe(after.get('master_replid'));
     expect(r2info.get('master_replid2')).toBe(before.get('master_replid'));
     expect(await c2.call('REPLICAOF', '127.0.0.1', String(r1.port))).toBe('OK Already connected to specified master');
+    expect(r1.server.stats.syncFull).toBe(fullSyncsBefore);
   });
 
   it('proxies the exact stream to a sub-replica (chained replication)', async () => {
@@ -270,7 +266,6 @@ describe('replica side, engine to engine', () => {
     const m = await master.connect();
     const cm = await mid.connect();
     await until('mid up', () => linkUp(cm));
-    mid.server.replication.snapshot ??= emptyRdb;
     // The stream is in db 3 when the leaf syncs: the snapshot's repl-stream-db must say so.
     await m.call('SELECT', '3');
     await m.call('SET', 'before', '1');
@@ -306,14 +301,13 @@ describe('replica side, engine to engine', () => {
     await until('up', () => linkUp(c));
     await m.call('SET', 'a', '1');
     await until('a', async () => (await c.call('GET', 'a')) === '1');
-    master.server.replication.snapshot = () => {
-      throw new Error('a full resync was not expected');
-    };
+    const fullSyncsBefore = master.server.stats.syncFull;
     // Kill the link from the master's side.
     expect(await m.call('CLIENT', 'KILL', 'TYPE', 'replica')).toBe(1);
     await m.call('SET', 'b', '2');
     await until('b after reconnect', async () => (await c.call('GET', 'b')) === '2');
     expect(await c.call('GET', 'a')).toBe('1');
+    expect(master.server.stats.syncFull).toBe(fullSyncsBefore);
   });
 
   it("expires the keys a writable replica wrote itself, and never its master's", async () => {
@@ -524,7 +518,7 @@ describe('replica side, interop with redis-server', () => {
   }
 
   it('our replica syncs from redis-server, stays read-only and reports INFO replication', async () => {
-    const masterPort = 8010;
+    const masterPort = await freePort();
     const rm = await startRedis(masterPort);
     // Data from before the sync arrives in the RDB payload.
     await rm.call('SELECT', '4');
@@ -570,12 +564,12 @@ describe('replica side, interop with redis-server', () => {
   });
 
   it('chains redis-server -> engine -> redis-server and fails over with partial resyncs (PSYNC2)', async () => {
-    const rm = await startRedis(8012);
-    const e = await engine({ replicaof: '127.0.0.1 8012' });
-    e.server.replication.snapshot ??= emptyRdb;
+    const topPort = await freePort();
+    const rm = await startRedis(topPort);
+    const e = await engine({ replicaof: `127.0.0.1 ${topPort}` });
     const ce = await e.connect();
     await until('engine link up', () => linkUp(ce));
-    const rs = await startRedis(8013, ['--replicaof', '127.0.0.1', String(e.port)]);
+    const rs = await startRedis(await freePort(), ['--replicaof', '127.0.0.1', String(e.port)]);
     const rsInfo = async () => infoFields(String(await rs.call('INFO', 'replication')));
     await until('sub-replica link up', async () => (await rsInfo()).get('master_link_status') === 'up');
 
@@ -602,9 +596,7 @@ describe('replica side, interop with redis-server', () => {
     expect((await rsInfo()).get('master_replid')).toBe(oldId);
 
     // Failover: the engine becomes the master; no full resync is acceptable from now on.
-    e.server.replication.snapshot = () => {
-      throw new Error('a full resync was not expected');
-    };
+    const fullSyncsBefore = e.server.stats.syncFull;
     expect(await ce.call('REPLICAOF', 'NO', 'ONE')).toBe('OK');
     const newId = (await replicationInfo(ce)).get('master_replid');
     expect(newId).not.toBe(oldId);
@@ -622,13 +614,14 @@ describe('replica side, interop with redis-server', () => {
     const stats = infoFields(String(await rm.call('INFO', 'replication')));
     expect(stats.get('master_replid')).toBe(newId);
     expect((await replicationInfo(ce)).get('connected_slaves')).toBe('2');
+    expect(e.server.stats.syncFull).toBe(fullSyncsBefore);
   });
 
   it('a redis-server replica syncs from our master', async () => {
     const master = await engine({}, true);
     const m = await master.connect();
     await m.call('HSET', 'before', 'f', 'v');
-    const replicaPort = 8011;
+    const replicaPort = await freePort();
     const rr = await startRedis(replicaPort, ['--replicaof', '127.0.0.1', String(master.port)]);
     await until(
       'redis link up',

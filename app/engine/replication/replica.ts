@@ -220,13 +220,14 @@ export class ReplicationReplica {
     );
   }
 
-  private cacheMasterUsingMyself(): void {
+  /** replicationCacheMasterUsingMyself(); `dbId` is the stream's db when known (an RDB's repl-stream-db). */
+  cacheMasterUsingMyself(dbId = -1): void {
     this.server.log.notice(
       'Before turning into a replica, using my own master parameters to synthesize a cached master: ' +
         'I may be able to synchronize with the new master with just a partial transfer.',
     );
     const repl = this.server.replication;
-    this.cached = { replId: repl.replId, reploff: repl.offset, dbId: -1 };
+    this.cached = { replId: repl.replId, reploff: repl.offset, dbId };
   }
 
   private discardCachedMaster(): void {
@@ -331,9 +332,11 @@ export class ReplicationReplica {
 
   private onTransferData(socket: Socket, chunk: Buffer): void {
     if (socket !== this.transferSocket) return;
-    this.server.stats.netInputBytes += chunk.length;
     this.transferLastIo = unixtime();
     if (this.state === 'transfer') {
+      // Redis counts the payload as replication traffic, and the handshake's replies not at all.
+      this.server.stats.netInputBytes += chunk.length;
+      this.server.stats.netReplInputBytes += chunk.length;
       this.payload!.push(chunk);
       this.readSyncBulkPayload();
       return;
@@ -345,6 +348,8 @@ export class ReplicationReplica {
       // The reply to PSYNC may move us on to the transfer.
       if (this.syncWithMaster(line) === 'transfer') {
         // What followed the PSYNC reply is the beginning of the payload.
+        this.server.stats.netInputBytes += this.transferInput.length;
+        this.server.stats.netReplInputBytes += this.transferInput.length;
         this.payload!.push(this.transferInput);
         this.transferInput = EMPTY;
         this.readSyncBulkPayload();
@@ -450,7 +455,9 @@ export class ReplicationReplica {
     } else {
       this.server.log.notice('Partial resynchronization not possible (no cached master)');
     }
-    this.send(['PSYNC', replId, offset]);
+    // A master handing its role over asks the target to become the master (FAILOVER).
+    const failingOver = this.server.replication.failover.state === 'failover-in-progress';
+    this.send(failingOver ? ['PSYNC', replId, offset, 'FAILOVER'] : ['PSYNC', replId, offset]);
     this.state = 'receive_psync_reply';
   }
 
@@ -467,6 +474,7 @@ export class ReplicationReplica {
         this.masterInitialOffset = Number.parseInt(parts[2]!, 10);
         log.notice(`Full resync from master: ${this.masterReplId}:${this.masterInitialOffset}`);
       }
+      this.server.replication.failover.psyncAnswered(true);
       this.startTransfer();
       return;
     }
@@ -474,16 +482,19 @@ export class ReplicationReplica {
     if (reply.startsWith('+CONTINUE') && this.cached) {
       log.notice('Successful partial resynchronization with master.');
       this.continueFromCachedMaster(reply.slice(10).trim());
+      this.server.replication.failover.psyncAnswered(true);
       log.notice('MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.');
       return;
     }
     if (reply.startsWith('-NOMASTERLINK') || reply.startsWith('-LOADING')) {
       log.notice(`Master is currently unable to PSYNC but should be in the future: ${reply}`);
-      this.abortHandshake();
+      if (this.server.replication.failover.psyncAnswered(false)) this.abortHandshake();
       return;
     }
     if (!reply.startsWith('-ERR')) log.warning(`Unexpected reply to PSYNC from master: ${reply}`);
     else log.notice(`Master does not support PSYNC or is in error state (reply: ${reply})`);
+    // A target refusing FAILOVER aborts it: we become a master again.
+    if (!this.server.replication.failover.psyncAnswered(false)) return;
     // Old masters: fall back to SYNC, which always transfers everything.
     log.notice('Retrying with SYNC...');
     this.send(['SYNC']);

@@ -61,9 +61,12 @@ export interface EngineProcess {
  * `--name value` pairs; `--port` is added when absent) and waits until it accepts
  * connections or exits (check `exited` for start-up failures).
  */
-export async function startEngineProcess(args: string[] = [], options: { cwd?: string } = {}): Promise<EngineProcess> {
-  const hasPort = args.includes('--port');
-  const port = hasPort ? Number(args[args.indexOf('--port') + 1]) : await freePort();
+export async function startEngineProcess(
+  args: string[] = [],
+  options: { cwd?: string; /** The port the config file sets (no --port is added). */ configPort?: number } = {},
+): Promise<EngineProcess> {
+  const hasPort = args.includes('--port') || options.configPort !== undefined;
+  const port = options.configPort ?? (hasPort ? Number(args[args.indexOf('--port') + 1]) : await freePort());
   const fullArgs = hasPort ? [...args] : [...args, '--port', String(port)];
   // Servers started by tests listen on loopback only, whatever their config says.
   if (!args.includes('--bind')) fullArgs.push('--bind', '127.0.0.1');
