@@ -24,7 +24,10 @@ import { ensureTestSuite, REDIS_VERSION } from './conformance/suite-source.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
-/** The files of issue 3, in the suite's naming. unit/auth's tests are all external:skip: it runs spawned. */
+/**
+ * The files of issues 3 and 4, in the suite's naming. unit/auth's tests are all external:skip,
+ * and the integration files start several servers of their own: those run spawned.
+ */
 const DEFAULT_FILES = [
   'unit/type/string',
   'unit/type/incr',
@@ -41,8 +44,23 @@ const DEFAULT_FILES = [
   'unit/auth',
   'unit/scan',
   'unit/quit',
+  'integration/replication-2',
+  'integration/replication-3',
+  'integration/replication-4',
+  'integration/block-repl',
 ];
-const SPAWNED_FILES = new Set(['unit/auth']);
+const SPAWNED_FILES = new Set([
+  'unit/auth',
+  'integration/replication-2',
+  'integration/replication-3',
+  'integration/replication-4',
+  'integration/block-repl',
+  'integration/replication',
+  'integration/replication-psync',
+  'integration/psync2',
+  'integration/psync2-reg',
+  'integration/psync2-pingoff',
+]);
 
 // Tests that cannot work in external mode in 7.0.15 and abort the rest of their file
 // even against redis-server (they need the server's pid to kill its fork child).
@@ -51,9 +69,11 @@ const SKIPPED_TESTS = {
 };
 
 // Port plan: servers we start for external mode from 21000; worker k gives runtest
-// the block 21100+200k (its client port in the first 32, spawned servers above).
+// the block 21100+200k (its client port in the first 32, spawned servers in the next 160).
+// --port-base B moves the runtest blocks to B+200k, for a second run beside this one
+// (runtest's own free-port probe cannot see a port another runtest holds on 127.0.0.1).
 const ENGINE_PORTS = { start: 21000, count: 100 };
-const RUNTEST_BLOCK = (worker) => 21100 + 200 * worker;
+const RUNTEST_BLOCK_SIZE = 200;
 
 const { values: opts } = parseArgs({
   options: {
@@ -66,6 +86,7 @@ const { values: opts } = parseArgs({
     stall: { type: 'string', default: '45' },
     durable: { type: 'boolean', default: false },
     'no-record': { type: 'boolean', default: false },
+    'port-base': { type: 'string', default: '21100' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -84,6 +105,8 @@ if (opts.help) {
       '  --durable             keep going after an [exception] (runtest --durable): shows what lies',
       '                        behind it; implies --no-record and no floor check',
       '  --no-record           do not write conformance/results.*',
+      '  --port-base N         runtest port blocks at N+200k for worker k (default 21100); logs go to',
+      '                        .cache/conformance/<side>-N, so it can run beside a default run',
     ].join('\n'),
   );
   process.exit(0);
@@ -108,7 +131,9 @@ async function main() {
 
   const resultsPath = join(ROOT, 'conformance/results.json');
   const results = readJson(resultsPath, { files: {} });
-  const runDir = join(ROOT, '.cache/conformance', side);
+  // A run on its own ports also gets its own shadow suites, so the two never share a tests/tmp.
+  const portBase = opts['port-base'];
+  const runDir = join(ROOT, '.cache/conformance', portBase === '21100' ? side : `${side}-${portBase}`);
   mkdirSync(runDir, { recursive: true });
 
   // Longest files first (by the last recorded run), so the parallel workers finish together.
@@ -198,7 +223,7 @@ async function runOne({ file, server, suiteDir, runDir, worker }) {
   const common = {
     shadowDir,
     file,
-    portBlock: RUNTEST_BLOCK(worker),
+    portBlock: Number(opts['port-base']) + RUNTEST_BLOCK_SIZE * worker,
     timeoutSeconds: Number(opts.timeout),
     stallSeconds: Number(opts.stall),
     logPath: join(fileDir, 'runtest.log'),
