@@ -15,6 +15,8 @@ export default defineConfig({
           engine: resolve(__dirname, 'app/engine/main.ts'),
           // The web host: the same lab served to a browser (`npm run web`); never imports electron.
           web: resolve(__dirname, 'main/web.ts'),
+          // The built-in redis-cli work-alike, run in terminals where no redis-cli is installed.
+          cli: resolve(__dirname, 'app/cli/main.ts'),
         },
       },
     },
