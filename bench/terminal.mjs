@@ -76,7 +76,7 @@ function build() {
     platform: 'node',
     format: 'cjs',
     outdir: WORK,
-    external: ['node-pty', 'ws'],
+    external: ['node-pty', 'ws', 'esbuild'],
     logLevel: 'warning',
   });
   const { producerHost } = require(join(WORK, 'lib/stand-ins.js'));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startEngineProcess } from '../../engine/test-support/engine-process';
 import { TerminalManager, type CliHost, type TerminalManagerOptions } from './manager';
-import { producerHost, standInCliHost } from './stand-ins';
+import { builtinCliHost, producerHost } from './stand-ins';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -135,7 +135,7 @@ describe('terminal sessions', () => {
   it('runs the built-in CLI with the host Node where redis-cli is not installed', async () => {
     const server = await engine(['--requirepass', 'pw']);
     // No redis-cli on this search path: "auto" falls back to the built-in CLI.
-    const terminals = manager(standInCliHost(scratch), { searchPath: scratch });
+    const terminals = manager(builtinCliHost(scratch), { searchPath: scratch });
     let screen = '';
     terminals.on('output', ({ data }) => (screen += data));
     const info = terminals.open(
