@@ -48,6 +48,9 @@ const DEFAULT_FILES = [
   'integration/replication-3',
   'integration/replication-4',
   'integration/block-repl',
+  'integration/psync2',
+  'integration/psync2-reg',
+  'integration/psync2-pingoff',
 ];
 const SPAWNED_FILES = new Set([
   'unit/auth',

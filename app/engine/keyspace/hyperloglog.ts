@@ -20,7 +20,8 @@ const HLL_DENSE_SIZE = HLL_HDR_SIZE + Math.floor((HLL_REGISTERS * HLL_BITS + 7) 
 const HLL_DENSE = 0;
 const HLL_SPARSE = 1;
 const HLL_MAX_ENCODING = 1;
-const HLL_ALPHA_INF = 0.721347520444481703680;
+/** 0.721347520444481703680 in hyperloglog.c, as close as a double gets. */
+const HLL_ALPHA_INF = 0.7213475204444817;
 
 const SPARSE_XZERO_BIT = 0x40;
 const SPARSE_VAL_BIT = 0x80;
@@ -195,7 +196,7 @@ export class HllBuffer {
     dense[4] = HLL_DENSE;
     const p = this.bytes;
     let idx = 0;
-    for (let i = HLL_HDR_SIZE; i < this.length; ) {
+    for (let i = HLL_HDR_SIZE; i < this.length;) {
       const op = p[i]!;
       if (isZero(op)) {
         idx += zeroLen(op);
@@ -338,7 +339,7 @@ export class HllBuffer {
     }
     const p = this.bytes;
     let idx = 0;
-    for (let i = HLL_HDR_SIZE; i < this.length; ) {
+    for (let i = HLL_HDR_SIZE; i < this.length;) {
       const op = p[i]!;
       if (isZero(op)) {
         idx += zeroLen(op);
@@ -366,7 +367,7 @@ export class HllBuffer {
     }
     const p = this.bytes;
     let idx = 0;
-    for (let i = HLL_HDR_SIZE; i < this.length; ) {
+    for (let i = HLL_HDR_SIZE; i < this.length;) {
       const op = p[i]!;
       if (isZero(op)) {
         const len = zeroLen(op);
