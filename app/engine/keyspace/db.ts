@@ -4,6 +4,7 @@
  * deletes a logically expired key and propagates a DEL; a replica only hides it,
  * because a replica's keys are removed by its master's DELs.
  */
+import { ShardedMap } from './sharded-map.js';
 import type { StringEncoding } from './string-encoding.js';
 import type { RedisObject, RedisValue } from './types.js';
 
@@ -28,9 +29,10 @@ export interface KeyspaceHost {
 
 export class Database {
   /** Not readonly: SWAPDB exchanges the contents of two databases (swapContents). */
-  dict = new Map<string, RedisValue>();
+  /** Sharded so that growing it never rehashes the whole keyspace at once (sharded-map.ts). */
+  dict: Map<string, RedisValue> = new ShardedMap<string, RedisValue>();
   /** Absolute unix time in milliseconds at which a key expires. */
-  expires = new Map<string, number>();
+  expires: Map<string, number> = new ShardedMap<string, number>();
   /** Clients WATCHing each key of this db. */
   readonly watchedKeys = new Map<string, Set<WatchingClient>>();
   /**

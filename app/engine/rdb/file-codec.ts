@@ -4,6 +4,7 @@
  * and the CRC64 trailer. Decoding builds complete new dictionaries first and
  * only hands them over once the whole file (checksum included) has been read.
  */
+import { ShardedMap } from '../keyspace/sharded-map.js';
 import type { RedisValue } from '../keyspace/types.js';
 import { RdbFormatError } from './byte-codec.js';
 import * as C from './constants.js';
@@ -153,7 +154,7 @@ function decode(r: RdbReader, options: DecodeOptions): DecodeResult {
   const dbFor = (id: number): LoadedDb => {
     let db = result.dbs.get(id);
     if (!db) {
-      db = { dict: new Map(), expires: new Map() };
+      db = { dict: new ShardedMap(), expires: new ShardedMap() };
       result.dbs.set(id, db);
     }
     return db;
