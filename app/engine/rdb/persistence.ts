@@ -3,38 +3,23 @@
  * cron, loading at start-up, saving on shutdown and the INFO persistence fields
  * (rdb.c, server.c). Also the snapshot/loader hooks replication uses.
  *
- * BGSAVE without fork(): at start, every db's entries are copied into an array
- * (shallow: byte strings are immutable, aggregates are shared), and the file is
- * written in slices across event-loop turns so clients keep being served. An
- * aggregate may only be changed in place after `db.lookupWrite()`; while a
- * BGSAVE runs, that hook (Database.beforeWrite) gives the job the chance to keep
- * a copy of the value first, so the file is the data set as of BGSAVE's start.
+ * BGSAVE without fork(): the file is an RdbSnapshot (snapshot.ts), written in
+ * slices across event-loop turns so clients keep being served, and describing the
+ * data set as of BGSAVE's start.
  */
 import { closeSync, fsync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { duplicateValue } from '../keyspace/duplicate.js';
-import type { RedisObject, RedisValue } from '../keyspace/types.js';
 import type { Server } from '../server.js';
 import { REDIS_VERSION } from '../server.js';
 import { usedMemory } from '../info.js';
-import { Crc64 } from './crc64.js';
-import {
-  type AuxFields,
-  type DecodeResult,
-  decodeRdbFile,
-  encodeRdbFile,
-  RdbLoadError,
-  writeDbHeader,
-  writeHeader,
-  writeKeyValue,
-} from './file-codec.js';
+import { type AuxFields, type DecodeResult, decodeRdbFile, encodeRdbFile, RdbLoadError } from './file-codec.js';
 import type { LoadLimits } from './reader.js';
-import { RdbWriter } from './writer.js';
+import { newWriter, RdbSnapshot } from './snapshot.js';
+
+export { newWriter };
 
 /** CONFIG_BGSAVE_RETRY_DELAY: seconds before a failed BGSAVE is retried by the save rules. */
 const BGSAVE_RETRY_DELAY = 5;
-/** How long one BGSAVE slice may hold the event loop. */
-const SLICE_MS = 4;
 
 export interface ReplicationSaveInfo {
   replId: string;
@@ -54,14 +39,7 @@ export function loadLimits(server: Server): LoadLimits {
   };
 }
 
-export function newWriter(server: Server, initialSize?: number): RdbWriter {
-  return new RdbWriter(
-    { compression: server.config.bool('rdbcompression'), listFill: server.config.num('list-max-listpack-size') },
-    initialSize,
-  );
-}
-
-function auxFields(repl: ReplicationSaveInfo | undefined): AuxFields {
+export function auxFields(repl: ReplicationSaveInfo | undefined): AuxFields {
   return {
     redisVer: REDIS_VERSION,
     ctime: Math.floor(Date.now() / 1000),
@@ -147,112 +125,55 @@ interface SaveRule {
   changes: number;
 }
 
-/** A BGSAVE in progress: the point-in-time entries and the temp file being written. */
+/** A BGSAVE in progress: a snapshot written to a temp file, renamed by the caller when done. */
 class BgsaveJob {
-  readonly preserved = new Map<RedisObject, RedisValue>();
-  private readonly keys: string[][];
-  private readonly values: RedisValue[][];
-  private readonly expires: Map<string, number>[];
-  private dbIndex = 0;
-  private entryIndex = 0;
-  private headerWritten = false;
-  private readonly crc: Crc64 | undefined;
+  private readonly snapshot: RdbSnapshot;
   private readonly fd: number;
-  private readonly writer: RdbWriter;
   private finished = false;
-  private readonly keyDelayMs: number;
 
   constructor(
     server: Server,
     readonly tempPath: string,
-    private readonly repl: ReplicationSaveInfo | undefined,
+    repl: ReplicationSaveInfo | undefined,
     private readonly done: (error: Error | undefined) => void,
   ) {
-    // Two flat arrays per db: far cheaper to build than an array of pairs or a Map copy.
-    this.keys = server.dbs.map((db) => Array.from(db.dict.keys()));
-    this.values = server.dbs.map((db) => Array.from(db.dict.values()));
-    this.expires = server.dbs.map((db) => new Map(db.expires));
-    this.crc = server.config.bool('rdbchecksum') ? new Crc64() : undefined;
-    // Microseconds in the config; negative values (statistical tiny sleeps in Redis) are ignored.
-    this.keyDelayMs = Math.max(0, server.config.num('rdb-key-save-delay')) / 1000;
-    this.writer = newWriter(server, 1 << 20);
     this.fd = openSync(tempPath, 'w');
-  }
-
-  /** Database.beforeWrite: keep the state BGSAVE started from. */
-  beforeWrite(value: RedisObject): void {
-    if (!this.preserved.has(value)) this.preserved.set(value, duplicateValue(value));
+    this.snapshot = new RdbSnapshot(server, auxFields(repl), {
+      write: (chunk) => {
+        let offset = 0;
+        while (offset < chunk.length) offset += writeSync(this.fd, chunk, offset);
+        return true;
+      },
+      end: (error) => (error ? this.fail(error) : this.sync()),
+    });
   }
 
   start(): void {
-    writeHeader(this.writer, auxFields(this.repl));
-    setImmediate(() => this.slice());
+    this.snapshot.start();
   }
 
-  private slice(): void {
-    if (this.finished) return;
-    try {
-      const deadline = performance.now() + SLICE_MS;
-      let n = 0;
-      while (this.dbIndex < this.keys.length) {
-        const keys = this.keys[this.dbIndex]!;
-        const values = this.values[this.dbIndex]!;
-        const expires = this.expires[this.dbIndex]!;
-        if (!this.headerWritten) {
-          if (keys.length > 0) writeDbHeader(this.writer, this.dbIndex, keys.length, expires.size);
-          this.headerWritten = true;
-        }
-        while (this.entryIndex < keys.length) {
-          const key = keys[this.entryIndex]!;
-          const live = values[this.entryIndex++]!;
-          const value = typeof live === 'string' ? live : (this.preserved.get(live) ?? live);
-          writeKeyValue(this.writer, key, value, expires.get(key));
-          if (this.keyDelayMs > 0) {
-            // rdb-key-save-delay (tests): a pause after every key, without blocking the server.
-            this.flush();
-            setTimeout(() => this.slice(), this.keyDelayMs);
-            return;
-          }
-          if ((++n & 255) === 0 && performance.now() > deadline) {
-            this.flush();
-            setImmediate(() => this.slice());
-            return;
-          }
-        }
-        this.dbIndex++;
-        this.entryIndex = 0;
-        this.headerWritten = false;
+  /** fsync off the event loop: flushing a large file would stall every client. */
+  private sync(): void {
+    fsync(this.fd, (fsyncErr) => {
+      if (this.finished) return;
+      this.finished = true;
+      try {
+        closeSync(this.fd);
+      } catch {
+        // Reported through fsync's error if it matters.
       }
-      this.writer.byte(255);
-      this.flush();
-      const trailer = this.crc ? this.crc.bytesLE() : Buffer.alloc(8);
-      writeSync(this.fd, trailer);
-      // fsync off the event loop: flushing a large file would stall every client.
-      fsync(this.fd, (fsyncErr) => {
-        if (this.finished) return;
-        this.finished = true;
-        try {
-          closeSync(this.fd);
-        } catch {
-          // Reported through fsync's error if it matters.
-        }
-        this.done(fsyncErr ?? undefined);
-      });
-    } catch (err) {
-      this.abort();
-      this.done(err as Error);
-    }
+      this.done(fsyncErr ?? undefined);
+    });
   }
 
-  private flush(): void {
-    const chunk = this.writer.take();
-    this.crc?.update(chunk);
-    let offset = 0;
-    while (offset < chunk.length) offset += writeSync(this.fd, chunk, offset);
+  private fail(error: Error): void {
+    this.abort();
+    this.done(error);
   }
 
   /** Stops writing and removes the temp file (SHUTDOWN, FLUSHALL-style kills, errors). */
   abort(): void {
+    this.snapshot.stop();
     if (this.finished) return;
     this.finished = true;
     try {
@@ -371,7 +292,6 @@ export class Persistence {
       return false;
     }
     this.job = job;
-    for (const db of this.server.dbs) db.beforeWrite = (value) => job.beforeWrite(value);
     this.server.log.notice(`Background saving started by pid ${process.pid}`);
     job.start();
     return true;
@@ -380,7 +300,6 @@ export class Persistence {
   private bgsaveDone(job: BgsaveJob, err: Error | undefined): void {
     if (this.job !== job) return;
     this.job = undefined;
-    for (const db of this.server.dbs) db.beforeWrite = undefined;
     this.lastBgsaveTimeSec = Math.round((Date.now() - this.jobStart) / 1000);
     if (!err) {
       try {
@@ -416,7 +335,6 @@ export class Persistence {
     const job = this.job;
     if (!job) return;
     this.job = undefined;
-    for (const db of this.server.dbs) db.beforeWrite = undefined;
     job.abort();
     this.onBgsaveDone?.(false);
   }
