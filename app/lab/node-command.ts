@@ -4,6 +4,7 @@
  * command log: as the redis-cli line a user would type for the same effect, and its
  * reply as redis-cli prints a one-line reply.
  */
+import { formatTTY } from '../cli/format';
 import type { RespValue } from '../resp/reply-parser';
 import { quoteRepr } from '../resp/repr';
 import { connectNode, withTimeout, type NodeAddress } from './node-connection';
@@ -37,27 +38,10 @@ export function cliLine(node: NodeAddress, args: string[]): string {
 
 /** A reply as redis-cli prints it, on one line (aggregates are summarised). */
 export function replyLine(reply: RespValue): string {
-  switch (reply.type) {
-    case 'simple':
-      return reply.value;
-    case 'error':
-      return `(error) ${reply.value}`;
-    case 'integer':
-      return `(integer) ${reply.text}`;
-    case 'bulk':
-    case 'verbatim':
-      return quoteRepr(reply.value);
-    case 'null':
-      return '(nil)';
-    case 'double':
-      return `(double) ${reply.text}`;
-    case 'boolean':
-      return reply.value ? '(true)' : '(false)';
-    case 'bignum':
-      return `(big number) ${reply.value}`;
-    case 'map':
-      return `(${reply.entries.length} pairs)`;
-    default:
-      return reply.items.length === 0 ? '(empty array)' : `(${reply.items.length} items)`;
+  if (reply.type === 'map') return `(${reply.entries.length} pairs)`;
+  if (reply.type === 'array' || reply.type === 'set' || reply.type === 'push') {
+    return reply.items.length === 0 ? '(empty array)' : `(${reply.items.length} items)`;
   }
+  if (reply.type === 'bignum') return `(big number) ${reply.value}`; // redis-cli 7.0 has no formatter for it
+  return formatTTY(reply).trimEnd();
 }
