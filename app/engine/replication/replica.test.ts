@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { RespConnection } from '../../resp/connection.js';
 import { RequestParser } from '../../resp/request-parser.js';
 import { startTestServer, type TestServer } from '../testing.js';
-import { freePort, startEngineProcess, type EngineProcess } from '../test-support/engine-process.js';
+import { freePort } from '../test-support/engine-process.js';
 
 /** An RDB file with no keys (RDB v10: header, aux fields, EOF, checksum 0 = not checked). */
 function emptyRdb(replId: string, offset: number): Buffer {
@@ -171,55 +171,6 @@ describe('replica side, engine to engine', () => {
       expect(log).toContain(line);
     }
     expect(log).toMatch(/^\d+:S /m);
-  });
-
-  it('starts replicas from redis.conf files as the seed walkthrough does (disk load)', async () => {
-    const master = await engine({}, true);
-    const dir = mkdtempSync(join(tmpdir(), 'replica-seed-'));
-    dirs.push(dir);
-    const processes: EngineProcess[] = [];
-    try {
-      const ports = [await freePort(), await freePort()];
-      for (const port of ports) {
-        writeFileSync(
-          join(dir, `redis_${port}.conf`),
-          [
-            `port ${port}`,
-            'bind 127.0.0.1',
-            `pidfile ${join(dir, `redis_${port}.pid`)}`,
-            `logfile "logfile-${port}"`,
-            `dbfilename dump-${port}.rdb`,
-            'save ""',
-            `replicaof 127.0.0.1 ${master.port}`,
-            '',
-          ].join('\n'),
-        );
-        processes.push(await startEngineProcess([`redis_${port}.conf`, '--port', String(port)], { cwd: dir }));
-      }
-      const replicas = await Promise.all(ports.map((port) => RespConnection.connect(port)));
-      try {
-        await until('both up', async () => (await linkUp(replicas[0]!)) && (await linkUp(replicas[1]!)));
-        const m = await master.connect();
-        await m.call('SET', 'name', 'seed');
-        for (const r of replicas) {
-          await until('read back on the replica', async () => (await r.call('GET', 'name')) === 'seed');
-          expect(await r.send('SET', 'name', '6381')).toEqual({
-            type: 'error',
-            value: "READONLY You can't write against a read only replica.",
-          });
-        }
-        // Disk load (repl-diskless-load disabled): the payload became the replica's dbfilename.
-        expect(existsSync(join(dir, `dump-${ports[0]}.rdb`))).toBe(true);
-        const log = readFileSync(join(dir, `logfile-${ports[0]}`), 'latin1');
-        // The master streams diskless (repl-diskless-sync yes, Redis 7.0's default).
-        expect(log).toContain('MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk');
-        expect(log).toContain('MASTER <-> REPLICA sync: Finished with success');
-      } finally {
-        for (const r of replicas) r.destroy();
-      }
-    } finally {
-      await Promise.all(processes.map((p) => p.stop()));
-    }
   });
 
   it('promotes with REPLICAOF NO ONE and lets the other replica continue partially', async () => {
