@@ -13,13 +13,38 @@ import {
   remoteAuthSchema,
   type Topology,
 } from './topology';
-import type { CommandLogEntry, LabSnapshot, NodeMetrics, NodeRuntime, TerminalInfo } from './runtime';
+import type {
+  CommandLogEntry,
+  ConsistencyState,
+  DiffResult,
+  LabSnapshot,
+  LinkRuntime,
+  MetricsSample,
+  NodeMetrics,
+  NodeRuntime,
+  SentinelRuntime,
+  SentinelView,
+  TerminalInfo,
+  TimelineEvent,
+  WorkloadStatus,
+} from './runtime';
 
 const byId = z.object({ id: nodeIdSchema }).strict();
 const sessionIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a session id is 1 to 64 letters, digits, "-" or "_"');
 const nothing = z.object({}).strict();
+/** A fault for a replication link (see LinkFault). Fields left out are off. */
+export const linkFaultSchema = z
+  .object({
+    cut: z.enum(['none', 'both', 'to-replica', 'to-master']).default('none'),
+    latencyMs: z.number().int().min(0).max(60_000).default(0),
+    jitterMs: z.number().int().min(0).max(60_000).default(0),
+    /** 0: no cap. */
+    bandwidthKbps: z.number().int().min(0).max(10_000_000).default(0),
+  })
+  .strict();
+
 const settingName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'a setting name is a lower-case redis.conf directive');
 
 export const requestSchemas = {
@@ -48,7 +73,8 @@ export const requestSchemas = {
     .strict(),
   'node.start': byId,
   'node.stop': byId,
-  'node.restart': byId,
+  /** SHUTDOWN then start again; `dump: 'delete'` removes its dump file first (it starts empty). */
+  'node.restart': z.object({ id: nodeIdSchema, dump: z.enum(['keep', 'delete']).default('keep') }).strict(),
   'node.kill': byId,
   'node.freeze': byId,
   'node.thaw': byId,
@@ -60,6 +86,35 @@ export const requestSchemas = {
     .strict(),
   'node.configSet': z.object({ id: nodeIdSchema, name: settingName, value: z.string().max(4096) }).strict(),
   'node.configGet': z.object({ id: nodeIdSchema, pattern: z.string().min(1).max(256) }).strict(),
+  /** DEBUG SLEEP: the node stops answering for that long. */
+  'node.debugSleep': z.object({ id: nodeIdSchema, seconds: z.number().min(0).max(600) }).strict(),
+  /** CLIENT PAUSE: clients (or only writers) wait that long. */
+  'node.clientPause': z
+    .object({
+      id: nodeIdSchema,
+      ms: z.number().int().min(0).max(600_000),
+      mode: z.enum(['write', 'all']).default('all'),
+    })
+    .strict(),
+  /** Promotes a replica: REPLICAOF NO ONE on it, then its former siblings re-pointed to it. */
+  'node.promote': z.object({ id: nodeIdSchema, moveSiblings: z.boolean().default(true) }).strict(),
+  /** The coordinated FAILOVER: its master runs `FAILOVER TO <this replica>` (engines that have it). */
+  'node.failover': z
+    .object({
+      id: nodeIdSchema,
+      force: z.boolean().default(false),
+      timeoutMs: z.number().int().min(0).max(600_000).optional(),
+    })
+    .strict(),
+  /** Key-level differences between two nodes' data sets (SCAN + DEBUG DIGEST-VALUE / DUMP). */
+  'node.diff': z
+    .object({
+      a: nodeIdSchema,
+      b: nodeIdSchema,
+      limit: z.number().int().min(1).max(10_000).default(200),
+      match: z.string().max(256).optional(),
+    })
+    .strict(),
   /** `INFO <section>` as the server prints it. */
   'node.info': z.object({ id: nodeIdSchema, section: z.string().max(64).optional() }).strict(),
   'node.logTail': z.object({ id: nodeIdSchema, lines: z.number().int().min(1).max(5000).default(200) }).strict(),
@@ -68,6 +123,58 @@ export const requestSchemas = {
   'edge.connect': z.object({ replica: nodeIdSchema, master: nodeIdSchema }).strict(),
   /** REPLICAOF NO ONE: the replica keeps its data and becomes a master. */
   'edge.disconnect': z.object({ replica: nodeIdSchema }).strict(),
+
+  /** Puts the lab's proxy between the replica and its master (if not there yet) and applies the fault. */
+  'edge.fault': z.object({ replica: nodeIdSchema, fault: linkFaultSchema }).strict(),
+  /** Clears the link's fault; `direct: true` also takes the proxy away (REPLICAOF the master itself). */
+  'edge.heal': z.object({ replica: nodeIdSchema, direct: z.boolean().default(false) }).strict(),
+
+  /** Writes to `masterId`, reads from its replicas (or the master), at a rate, with a stale-read meter. */
+  'workload.start': z
+    .object({
+      masterId: nodeIdSchema,
+      ratePerSec: z.number().int().min(1).max(200_000).default(1000),
+      keySpace: z.number().int().min(1).max(10_000_000).default(10_000),
+      valueSize: z.number().int().min(1).max(1_048_576).default(100),
+      readShare: z.number().min(0).max(1).default(0.8),
+      readFrom: z.enum(['replicas', 'master', 'all']).default('replicas'),
+    })
+    .strict(),
+  'workload.stop': z.object({ masterId: nodeIdSchema }).strict(),
+
+  /** Checks every node's DEBUG DIGEST against its master's now (the lab also does it on its own). */
+  'consistency.check': nothing,
+
+  /** Starts `count` redis-sentinel processes watching `masterId` (Debian's redis-sentinel). */
+  'sentinel.create': z
+    .object({
+      masterId: nodeIdSchema,
+      count: z.number().int().min(1).max(7).default(3),
+      quorum: z.number().int().min(1).max(7).default(2),
+      downAfterMs: z.number().int().min(100).max(86_400_000).default(30_000),
+      failoverTimeoutMs: z.number().int().min(1000).max(86_400_000).default(180_000),
+      masterName: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]{1,64}$/)
+        .default('mymaster'),
+    })
+    .strict(),
+  'sentinel.remove': byId,
+  'sentinel.stop': byId,
+  'sentinel.start': byId,
+  /** SENTINEL FAILOVER <name> on this Sentinel: a failover without waiting for agreement. */
+  'sentinel.failover': byId,
+  /** What this Sentinel sees now (SENTINEL MASTER / REPLICAS). */
+  'sentinel.view': byId,
+  'sentinel.move': z
+    .object({ moves: z.array(z.object({ id: nodeIdSchema, position: positionSchema }).strict()).max(100) })
+    .strict(),
+
+  /** Every timeline event the lab holds (newest last). */
+  'timeline.list': nothing,
+  'timeline.clear': nothing,
+  /** The last minutes of each node's metrics, for the charts. */
+  'metrics.history': z.object({ ids: z.array(nodeIdSchema).max(1000).optional() }).strict(),
 
   /** One master and two replicas on 6379/6380/6381, as the seed walkthrough sets up. */
   'topology.seed': z.object({ engine: engineKindSchema.exclude(['remote']).default('builtin') }).strict(),
@@ -135,6 +242,26 @@ export interface Results {
   'node.configGet': { values: Record<string, string> };
   'node.info': { text: string };
   'node.logTail': { lines: string[] };
+  'node.debugSleep': Ok;
+  'node.clientPause': Ok;
+  'node.promote': Ok;
+  'node.failover': { reply: string };
+  'node.diff': DiffResult;
+  'edge.fault': LinkRuntime;
+  'edge.heal': Ok;
+  'workload.start': WorkloadStatus;
+  'workload.stop': Ok;
+  'consistency.check': { consistency: Record<string, ConsistencyState> };
+  'sentinel.create': { ids: string[] };
+  'sentinel.remove': Ok;
+  'sentinel.stop': Ok;
+  'sentinel.start': Ok;
+  'sentinel.failover': { reply: string };
+  'sentinel.view': { view: SentinelView | undefined };
+  'sentinel.move': Ok;
+  'timeline.list': { events: TimelineEvent[] };
+  'timeline.clear': Ok;
+  'metrics.history': { series: Record<string, MetricsSample[]> };
   'edge.connect': Ok;
   'edge.disconnect': Ok;
   'topology.seed': { ids: string[] };
@@ -168,6 +295,14 @@ export interface Events {
   /** Output of a terminal session, in order; acknowledge it with `terminal.ack` once drawn. */
   'terminal.output': { sessionId: string; data: string };
   'terminal.exit': { sessionId: string; exitCode: number | null; signal: number | null };
+  timeline: TimelineEvent;
+  /** Links whose proxy or fault changed, by replica id (null: back to a direct link). */
+  links: Record<string, LinkRuntime | null>;
+  /** A workload's figures, once a second while it runs, and when it stops. */
+  workload: WorkloadStatus;
+  consistency: Record<string, ConsistencyState>;
+  /** Sentinels whose state or view changed, by id (null: removed). */
+  sentinels: Record<string, SentinelRuntime | null>;
 }
 export type EventName = keyof Events;
 

@@ -49,6 +49,29 @@ export type TopologyNode = z.infer<typeof topologyNodeSchema>;
 export const replicationEdgeSchema = z.object({ replica: nodeIdSchema, master: nodeIdSchema }).strict();
 export type ReplicationEdge = z.infer<typeof replicationEdgeSchema>;
 
+/**
+ * A redis-sentinel process the lab runs beside the nodes, watching `master` (a node
+ * id) under `masterName`. Its settings are Sentinel's: quorum, down-after-milliseconds,
+ * failover-timeout.
+ */
+export const sentinelSchema = z
+  .object({
+    id: nodeIdSchema,
+    name: z.string().min(1).max(80),
+    port: portSchema,
+    position: positionSchema.default({ x: 0, y: 0 }),
+    master: nodeIdSchema,
+    masterName: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/)
+      .default('mymaster'),
+    quorum: z.number().int().min(1).max(100).default(2),
+    downAfterMs: z.number().int().min(100).max(86_400_000).default(30_000),
+    failoverTimeoutMs: z.number().int().min(1000).max(86_400_000).default(180_000),
+  })
+  .strict();
+export type TopologySentinel = z.infer<typeof sentinelSchema>;
+
 export const TOPOLOGY_VERSION = 1;
 
 export const topologySchema = z
@@ -57,10 +80,11 @@ export const topologySchema = z
     name: z.string().min(1).max(120).default('Untitled lab'),
     nodes: z.array(topologyNodeSchema).default([]),
     edges: z.array(replicationEdgeSchema).default([]),
+    sentinels: z.array(sentinelSchema).default([]),
   })
   .strict();
 export type Topology = z.infer<typeof topologySchema>;
 
 export function emptyTopology(name = 'Untitled lab'): Topology {
-  return { version: TOPOLOGY_VERSION, name, nodes: [], edges: [] };
+  return { version: TOPOLOGY_VERSION, name, nodes: [], edges: [], sentinels: [] };
 }

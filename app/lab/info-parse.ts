@@ -75,6 +75,12 @@ export function metricsFromInfo(id: string, text: string): NodeMetrics {
     masterReplOffset: num(fields, 'master_repl_offset') ?? 0,
     replicas,
     replicationInfo: infoSection(text, 'Replication'),
+    replId: fields.get('master_replid'),
+    syncFull: num(fields, 'sync_full'),
+    syncPartialOk: num(fields, 'sync_partial_ok'),
+    syncPartialErr: num(fields, 'sync_partial_err'),
+    backlogSize: num(fields, 'repl_backlog_size'),
+    backlogHistlen: num(fields, 'repl_backlog_histlen'),
   };
   if (role === 'replica') {
     metrics.masterHost = fields.get('master_host');
@@ -106,14 +112,18 @@ export interface PolledNode {
  * does not poll, unknown); seconds are the master's `lag=` for it, else the
  * replica's master_last_io_seconds_ago.
  */
-export function computeLag(nodes: readonly PolledNode[]): void {
+export function computeLag(
+  nodes: readonly PolledNode[],
+  alias: (host: string, port: number) => { host: string; port: number } | undefined = () => undefined,
+): void {
   for (const replica of nodes) {
     const m = replica.metrics;
     delete m.lagBytes;
     delete m.lagSeconds;
     if (!m.reachable || m.role !== 'replica' || m.masterHost === undefined || m.masterPort === undefined) continue;
+    const masterAt = alias(m.masterHost, m.masterPort) ?? { host: m.masterHost, port: m.masterPort };
     const master = nodes.find(
-      (n) => n.metrics.reachable && n.port === m.masterPort && sameHost(n.host, m.masterHost!) && n !== replica,
+      (n) => n.metrics.reachable && n.port === masterAt.port && sameHost(n.host, masterAt.host) && n !== replica,
     );
     const link = master?.metrics.replicas.find((r) => r.port === replica.port && sameHost(r.ip, replica.host));
     if (master && m.replicaOffset !== undefined && m.linkStatus === 'up') {

@@ -27,6 +27,8 @@ export interface MetricsPollerOptions {
 
 export interface MetricsPollerEvents {
   metrics: [batch: MetricsBatch];
+  /** Every tick, with the latest metrics of every node (changed or not): for history and derived events. */
+  tick: [at: number, metrics: ReadonlyMap<string, NodeMetrics>];
 }
 
 const CLIENT_NAME = 'replica-lab:metrics';
@@ -52,6 +54,8 @@ export class MetricsPoller extends EventEmitter<MetricsPollerEvents> {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private ticking: Promise<MetricsBatch> | undefined;
+  /** `host:port` a replica may name as its master, standing for another address (the lab's proxy for a master). */
+  private readonly aliases = new Map<string, { host: string; port: number }>();
 
   constructor(options: MetricsPollerOptions = {}) {
     super();
@@ -101,6 +105,15 @@ export class MetricsPoller extends EventEmitter<MetricsPollerEvents> {
     return [...this.targets.values()].flatMap((s) => (s.last ? [structuredClone(s.last)] : []));
   }
 
+  /** Replicas that report `alias` as their master are replicas of `real` (for their lag). */
+  setEndpointAlias(alias: { host: string; port: number }, real: { host: string; port: number }): void {
+    this.aliases.set(`${alias.host}:${alias.port}`, { ...real });
+  }
+
+  removeEndpointAlias(alias: { host: string; port: number }): void {
+    this.aliases.delete(`${alias.host}:${alias.port}`);
+  }
+
   /** Ticks every intervalMs until stop(). */
   start(): void {
     if (this.running) return;
@@ -139,13 +152,18 @@ export class MetricsPoller extends EventEmitter<MetricsPollerEvents> {
   private async pollAll(): Promise<MetricsBatch> {
     const states = [...this.targets.values()];
     const polled = await Promise.all(states.map((state) => this.pollOne(state)));
-    computeLag(polled.map((metrics, i) => ({ metrics, host: states[i]!.target.host, port: states[i]!.target.port })));
+    computeLag(
+      polled.map((metrics, i) => ({ metrics, host: states[i]!.target.host, port: states[i]!.target.port })),
+      (host, port) => this.aliases.get(`${host}:${port}`),
+    );
     const batch: MetricsBatch = { at: Date.now(), nodes: [] };
+    const all = new Map<string, NodeMetrics>();
     polled.forEach((metrics, i) => {
       const state = states[i]!;
       // A node removed while its INFO was in flight is not reported.
       if (this.targets.get(state.target.id) !== state) return;
       state.last = metrics;
+      all.set(state.target.id, metrics);
       const key = changeKey(metrics);
       if (!this.changed(state, metrics, key)) return;
       state.lastEmitted = metrics;
@@ -153,6 +171,7 @@ export class MetricsPoller extends EventEmitter<MetricsPollerEvents> {
       batch.nodes.push(structuredClone(metrics));
     });
     if (batch.nodes.length > 0) this.emit('metrics', batch);
+    this.emit('tick', batch.at, all);
     return batch;
   }
 

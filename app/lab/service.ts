@@ -11,20 +11,29 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type { ApiError, EventName, Events, Method, ParsedParams, Results } from '../api/contract';
+import type { EventName, Events, Method, ParsedParams, Results } from '../api/contract';
 import type { CommandLogEntry, LabSnapshot, NodeRuntime } from '../api/runtime';
+import { requestSchemas } from '../api/contract';
 import { emptyTopology, type EngineKind, type Topology, type TopologyNode } from '../api/topology';
 import type { RespValue } from '../resp/reply-parser';
+import { ConsistencyFeature } from './consistency/feature';
 import { detectEngines, type EngineHost } from './engines';
+import { LabError, toApiError } from './errors';
+import { FaultsFeature } from './faults/feature';
+import type { Handler, Handlers, LabContext, LabFeature } from './feature';
 import { exportConfigFolder, startOrder } from './files/export-configs';
 import { ConfigImportError, importConfigFolder } from './files/import-configs';
 import { readTopologyFile, writeTopologyFile } from './files/topology-file';
 import { parseTopologyYaml, topologyToYaml, type TopologyParseResult } from './files/topology-yaml';
 import { MetricsPoller } from './metrics';
+import { MetricsHistory } from './metrics-history';
 import { cliLine, replyLine, sendNodeCommand } from './node-command';
 import type { NodeAddress } from './node-connection';
-import { NodeOperationError, NodeSupervisor } from './supervisor';
+import { ReplicationWatch, type Rewire } from './replication-watch';
+import { SentinelFeature } from './sentinel/feature';
+import { NodeSupervisor } from './supervisor';
 import { TerminalManager, type CliHost } from './terminals/manager';
+import { SNAPSHOT_EVENTS, Timeline } from './timeline';
 import {
   addNode,
   autoLayout,
@@ -38,8 +47,11 @@ import {
   TopologyRuleError,
   updateNode,
 } from './topology';
-import type { EngineInfo, NodeMetrics, NodeSpec, NodeStatus } from './types';
+import type { EngineInfo, Endpoint, NodeMetrics, NodeSpec, NodeStatus } from './types';
+import { WorkloadFeature } from './workload/feature';
 import { checkSettings, nodePaths } from './workspace';
+
+export { LabError, toApiError } from './errors';
 
 export interface LabServiceOptions {
   host: 'electron' | 'web';
@@ -53,29 +65,6 @@ export interface LabServiceOptions {
 }
 
 type Listener = <E extends EventName>(event: E, data: Events[E]) => void;
-type Handler<M extends Method> = (params: ParsedParams<M>) => Promise<Results[M]>;
-
-/** A failure with a sentence for the user; the hosts send it as an ApiError. */
-export class LabError extends Error {
-  constructor(
-    readonly code: ApiError['code'],
-    message: string,
-    readonly extra: Pick<ApiError, 'line' | 'field'> = {},
-  ) {
-    super(message);
-    this.name = 'LabError';
-  }
-}
-
-export function toApiError(error: unknown): ApiError {
-  if (error instanceof LabError) return { code: error.code, message: error.message, ...error.extra };
-  if (error instanceof TopologyRuleError) return { code: 'rule', message: error.message };
-  if (error instanceof NodeOperationError) {
-    const code = error.code === 'unknown-node' ? 'not-found' : error.code === 'remote' ? 'refused' : 'failed';
-    return { code, message: error.message };
-  }
-  return { code: 'failed', message: error instanceof Error ? error.message : String(error) };
-}
 
 const LOG_LIMIT = 2000;
 const OK = {} as Record<string, never>;
@@ -89,6 +78,14 @@ export class LabService {
   private topologyFile: string | undefined;
   /** Changes to the topology run one at a time, so two quick drops never race for one port. */
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly timeline = new Timeline();
+  private readonly history = new MetricsHistory();
+  private readonly replicationWatch = new ReplicationWatch(
+    (host, port) => this.resolveEndpoint(host, port),
+    (id) => findNode(this.topology, id)?.name ?? id,
+  );
+  private readonly features: LabFeature[];
+  private readonly handlers: Handlers;
 
   private constructor(
     private readonly options: LabServiceOptions,
@@ -102,6 +99,16 @@ export class LabService {
     supervisor.on('state', (status) => this.onProcessState(status));
     supervisor.on('removed', (id) => this.onRemoved(id));
     poller.on('metrics', (batch) => this.onMetrics(batch.nodes));
+    poller.on('tick', (at, metrics) => this.onTick(at, metrics));
+    this.timeline.on('event', (event) => this.emit('timeline', event));
+    const context = this.context();
+    this.features = [
+      new FaultsFeature(context),
+      new SentinelFeature(context),
+      new WorkloadFeature(context),
+      new ConsistencyFeature(context),
+    ];
+    this.handlers = this.allHandlers();
   }
 
   static async create(options: LabServiceOptions): Promise<LabService> {
@@ -124,6 +131,7 @@ export class LabService {
   }
 
   async dispose(): Promise<void> {
+    for (const feature of this.features) await feature.dispose().catch(() => undefined);
     this.terminals.dispose();
     await this.poller.stop();
     await this.supervisor.dispose();
@@ -136,13 +144,46 @@ export class LabService {
     return handler(params);
   }
 
-  private readonly handlers: { [M in Method]: Handler<M> } = {
+  /** The core's handlers and every feature's, checked to cover the whole contract. */
+  private allHandlers(): Handlers {
+    const merged: Partial<Handlers> = { ...this.coreHandlers };
+    for (const feature of this.features) Object.assign(merged, feature.handlers);
+    const missing = (Object.keys(requestSchemas) as Method[]).filter((method) => !merged[method]);
+    if (missing.length) throw new Error(`No handler for ${missing.join(', ')}`);
+    return merged as Handlers;
+  }
+
+  /** What features see of the lab (see feature.ts). */
+  private context(): LabContext {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context's methods are the service's own
+    const lab = this;
+    return {
+      workspace: this.options.workspace,
+      engines: this.engines,
+      supervisor: this.supervisor,
+      poller: this.poller,
+      timeline: this.timeline,
+      topology: () => lab.topology,
+      setTopology: (next) => lab.setTopology(next),
+      runtime: (id) => lab.runtime.get(id),
+      node: (id) => lab.node(id),
+      label: (id) => lab.label(id),
+      address: (node) => lab.address(node),
+      command: (id, args, options) => lab.command(id, args, options),
+      record: (entry) => lab.record(entry),
+      emit: (event, data) => lab.emit(event, data),
+      serial: (work) => lab.serial(work),
+      connectEdge: async (replica, master) => void (await lab.connectEdge(replica, master)),
+    };
+  }
+
+  private readonly coreHandlers: Partial<Handlers> = {
     'lab.snapshot': async () => this.snapshot(),
     'node.create': (p) => this.serial(() => this.createNode(p)),
     'node.attach': (p) => this.serial(() => this.attachNode(p)),
     'node.start': (p) => this.processOperation(p.id, 'start'),
     'node.stop': (p) => this.processOperation(p.id, 'stop'),
-    'node.restart': (p) => this.processOperation(p.id, 'restart'),
+    'node.restart': (p) => this.processOperation(p.id, p.dump === 'delete' ? 'restart-empty' : 'restart'),
     'node.kill': (p) => this.processOperation(p.id, 'kill'),
     'node.freeze': (p) => this.processOperation(p.id, 'freeze'),
     'node.thaw': (p) => this.processOperation(p.id, 'thaw'),
@@ -176,6 +217,36 @@ export class LabService {
       this.node(p.id);
       return { lines: await this.supervisor.logTail(p.id, p.lines) };
     },
+    'node.debugSleep': async (p) => {
+      this.node(p.id);
+      // The reply comes when the sleep ends: the request returns now, the log shows the reply then.
+      void this.command(p.id, ['DEBUG', 'SLEEP', String(p.seconds)], { timeoutMs: p.seconds * 1000 + 5000 }).catch(
+        () => undefined,
+      );
+      this.timeline.add({
+        kind: 'fault',
+        nodeId: p.id,
+        level: 'warning',
+        title: `${this.name(p.id)} sleeps ${p.seconds} s (DEBUG SLEEP)`,
+      });
+      return OK;
+    },
+    'node.clientPause': async (p) => {
+      const reply = await this.command(p.id, ['CLIENT', 'PAUSE', String(p.ms), p.mode.toUpperCase()]);
+      if (reply.type === 'error') throw new LabError('failed', reply.value);
+      this.timeline.add({
+        kind: 'fault',
+        nodeId: p.id,
+        level: 'warning',
+        title: `${this.name(p.id)} pauses ${p.mode === 'write' ? 'writing clients' : 'all clients'} for ${p.ms} ms (CLIENT PAUSE)`,
+      });
+      return OK;
+    },
+    'node.promote': (p) => this.serial(() => this.promote(p.id, p.moveSiblings)),
+    'node.failover': (p) => this.serial(() => this.failover(p.id, p.force, p.timeoutMs)),
+    'timeline.list': async () => ({ events: this.timeline.list() }),
+    'timeline.clear': async () => (this.timeline.clear(), OK),
+    'metrics.history': async (p) => ({ series: this.history.get(p.ids) }),
     'edge.connect': (p) => this.serial(() => this.connectEdge(p.replica, p.master)),
     'edge.disconnect': (p) => this.serial(() => this.disconnectEdge(p.replica)),
     'topology.seed': (p) => this.serial(() => this.createSeed(p.engine)),
@@ -261,6 +332,11 @@ export class LabService {
     await this.clear();
     this.setTopology(topology);
     this.topologyFile = file;
+    this.timeline.add({
+      kind: 'topology',
+      title: `Opened "${topology.name}" (${topology.nodes.length} nodes)`,
+      details: file ? { file } : undefined,
+    });
     for (const node of startOrder(topology)) {
       try {
         await this.processOperation(node.id, 'start');
@@ -268,6 +344,7 @@ export class LabService {
         // recorded in the command log, and the node shows crashed with its reason
       }
     }
+    for (const feature of this.features) await feature.onLoad?.(topology);
   }
 
   private terminalCall<T>(work: () => T): T {
@@ -287,7 +364,7 @@ export class LabService {
   // ---- snapshot and events ----
 
   private snapshot(): LabSnapshot {
-    return {
+    const snapshot: LabSnapshot = {
       host: this.options.host,
       workspace: this.options.workspace,
       topology: this.topology,
@@ -295,7 +372,14 @@ export class LabService {
       engines: this.engines,
       log: [...this.log],
       topologyFile: this.topologyFile,
+      links: {},
+      timeline: this.timeline.list(SNAPSHOT_EVENTS),
+      workloads: {},
+      consistency: {},
+      sentinels: {},
     };
+    for (const feature of this.features) Object.assign(snapshot, feature.snapshot?.());
+    return snapshot;
   }
 
   private emit<E extends EventName>(event: E, data: Events[E]): void {
@@ -305,6 +389,7 @@ export class LabService {
   private setTopology(next: Topology): void {
     this.topology = next;
     this.emit('topology', next);
+    for (const feature of this.features) feature.onTopology?.(next);
   }
 
   private onProcessState(status: NodeStatus): void {
@@ -321,12 +406,119 @@ export class LabService {
         message: `${this.label(status.id)} crashed: ${status.error ?? 'it exited'}`,
       });
     }
+    if (previous?.state !== status.state) this.nodeStateEvent(status, previous);
     this.emit('nodes', { [status.id]: runtime });
+    for (const feature of this.features) feature.onNodeState?.(status, previous);
+  }
+
+  /** The timeline's line for a process state change. */
+  private nodeStateEvent(status: NodeStatus, previous: NodeRuntime | undefined): void {
+    const name = this.name(status.id);
+    const pid = status.pid ? ` (pid ${status.pid})` : '';
+    switch (status.state) {
+      case 'up':
+        if (previous?.state === 'frozen')
+          this.timeline.add({ kind: 'node', nodeId: status.id, title: `${name} thawed (SIGCONT)` });
+        else if (status.engine === 'remote')
+          this.timeline.add({ kind: 'node', nodeId: status.id, title: `${name} attached` });
+        else this.timeline.add({ kind: 'node', nodeId: status.id, title: `${name} started${pid}` });
+        break;
+      case 'stopped':
+        this.timeline.add({ kind: 'node', nodeId: status.id, title: `${name} stopped` });
+        break;
+      case 'crashed':
+        this.timeline.add({
+          kind: 'node',
+          nodeId: status.id,
+          level: 'error',
+          title: status.exit?.requested
+            ? `${name} was killed (kill -9)`
+            : `${name} crashed: ${status.error ?? 'it exited'}`,
+          details: status.exit ? { code: String(status.exit.code), signal: String(status.exit.signal) } : undefined,
+        });
+        break;
+      case 'frozen':
+        this.timeline.add({ kind: 'node', nodeId: status.id, level: 'warning', title: `${name} frozen (SIGSTOP)` });
+        break;
+      case 'down':
+        this.timeline.add({
+          kind: 'node',
+          nodeId: status.id,
+          level: 'warning',
+          title: `${name} does not answer: ${status.error ?? ''}`,
+        });
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Every poll tick: the charts' history, the timeline's role and link events, the canvas following Redis, the features. */
+  private onTick(at: number, metrics: ReadonlyMap<string, NodeMetrics>): void {
+    this.history.record(at, metrics);
+    const outcome = this.replicationWatch.observe(metrics, this.topology);
+    for (const event of outcome.events) this.timeline.add(event);
+    for (const rewire of outcome.rewires) void this.serial(() => this.follow(rewire)).catch(() => undefined);
+    for (const feature of this.features) feature.onTick?.(at, metrics);
+  }
+
+  /**
+   * Redis's wiring differs from the canvas's (a REPLICAOF from a terminal, Sentinel, FAILOVER):
+   * the canvas follows Redis, where the topology's rules allow it.
+   */
+  private async follow(rewire: Rewire): Promise<void> {
+    if (!findNode(this.topology, rewire.node)) return;
+    if (rewire.master !== undefined && !findNode(this.topology, rewire.master)) return;
+    const drawn = masterOf(this.topology, rewire.node);
+    if (drawn === rewire.master) return;
+    if (rewire.master === undefined) {
+      this.setTopology(disconnect(this.topology, rewire.node));
+      this.updateSpec(rewire.node, undefined);
+    } else {
+      const withoutOld = drawn === undefined ? this.topology : disconnect(this.topology, rewire.node);
+      if (checkNewEdge(withoutOld, { replica: rewire.node, master: rewire.master })) return;
+      this.setTopology(connect(withoutOld, { replica: rewire.node, master: rewire.master }));
+      const master = this.node(rewire.master);
+      this.updateSpec(rewire.node, { host: master.host, port: master.port });
+    }
+    this.timeline.add({
+      kind: 'topology',
+      nodeId: rewire.node,
+      title:
+        rewire.master === undefined
+          ? `The canvas follows Redis: ${this.name(rewire.node)} is a master now`
+          : `The canvas follows Redis: ${this.name(rewire.node)} replicates from ${this.name(rewire.master)}`,
+    });
+  }
+
+  /** The lab node a `host:port` stands for: a feature's (a proxy) or a node's own address. */
+  private resolveEndpoint(host: string, port: number): string | undefined {
+    for (const feature of this.features) {
+      const id = feature.resolveEndpoint?.(host, port);
+      if (id !== undefined) return id;
+    }
+    const local = (h: string) => (h === 'localhost' || h === '::1' ? '127.0.0.1' : h);
+    return this.topology.nodes.find((node) => node.port === port && local(node.host) === local(host))?.id;
+  }
+
+  /** Where `replicaId` connects to reach `master`: through a feature's proxy, or straight. */
+  private endpointFor(replicaId: string, master: TopologyNode): Endpoint {
+    for (const feature of this.features) {
+      const endpoint = feature.replicationEndpoint?.(replicaId, master);
+      if (endpoint) return endpoint;
+    }
+    return { host: master.host, port: master.port };
+  }
+
+  private name(id: string): string {
+    return findNode(this.topology, id)?.name ?? id;
   }
 
   private onRemoved(id: string): void {
     this.runtime.delete(id);
     this.poller.removeTarget(id);
+    this.replicationWatch.forget(id);
+    this.history.forget(id);
     this.emit('nodes', { [id]: null });
   }
 
@@ -517,7 +709,7 @@ export class LabService {
 
   private async processOperation(
     id: string,
-    operation: 'start' | 'stop' | 'restart' | 'kill' | 'freeze' | 'thaw',
+    operation: 'start' | 'stop' | 'restart' | 'restart-empty' | 'kill' | 'freeze' | 'thaw',
   ): Promise<Record<string, never>> {
     const node = this.node(id);
     const pid = this.runtime.get(id)?.pid;
@@ -525,18 +717,31 @@ export class LabService {
       start: this.startLine(node),
       stop: cliLine(this.address(node), ['SHUTDOWN']),
       restart: `${cliLine(this.address(node), ['SHUTDOWN'])} && ${this.startLine(node)}`,
+      'restart-empty': `${cliLine(this.address(node), ['SHUTDOWN'])} && rm ${relative(this.options.workspace, nodePaths(this.options.workspace, node.port).rdb)} && ${this.startLine(node)}`,
       kill: `kill -9 ${pid ?? '<pid>'}`,
       freeze: `kill -STOP ${pid ?? '<pid>'}`,
       thaw: `kill -CONT ${pid ?? '<pid>'}`,
     }[operation];
     try {
-      const status = operation === 'start' ? await this.startExisting(node) : await this.supervisor[operation](id);
+      const status =
+        operation === 'start'
+          ? await this.startExisting(node)
+          : operation === 'restart-empty'
+            ? await this.supervisor.restart(id, { deleteDump: true })
+            : await this.supervisor[operation](id);
       this.record({
         nodeId: id,
         command: line,
         ok: true,
         result: status.pid && operation !== 'stop' && operation !== 'kill' ? `pid ${status.pid}` : undefined,
       });
+      if (operation === 'restart' || operation === 'restart-empty') {
+        this.timeline.add({
+          kind: 'node',
+          nodeId: id,
+          title: `${node.name} restarted ${operation === 'restart' ? 'with its dump file' : 'without its dump file (empty)'}`,
+        });
+      }
     } catch (error) {
       this.record({ nodeId: id, command: line, ok: false, result: toApiError(error).message });
       throw error;
@@ -562,12 +767,13 @@ export class LabService {
       username: node.auth?.username,
       password: node.auth?.password,
       settings: node.settings,
-      replicaOf: master ? { host: master.host, port: master.port } : undefined,
+      replicaOf: master ? this.endpointFor(node.id, master) : undefined,
     };
   }
 
   private async removeNode(id: string, deleteFiles: boolean): Promise<Record<string, never>> {
     const node = this.node(id);
+    for (const feature of this.features) await feature.onNodeRemoved?.(id);
     // Its replicas keep their data and become masters, as they would in Redis when
     // their master goes away for good: say so with REPLICAOF NO ONE.
     for (const replica of replicasOf(this.topology, id)) await this.disconnectEdge(replica);
@@ -587,6 +793,7 @@ export class LabService {
   }
 
   private async clear(): Promise<Record<string, never>> {
+    for (const feature of this.features) await feature.onClear?.();
     for (const node of [...this.topology.nodes]) {
       this.terminals.closeForNode(node.id);
       await this.supervisor.remove(node.id).catch(() => undefined);
@@ -598,12 +805,16 @@ export class LabService {
   // ---- replication ----
 
   /** Sends a command to a node, logging it as its redis-cli line unless told not to. */
-  private async command(id: string, args: string[], options: { log?: boolean } = {}): Promise<RespValue> {
+  private async command(
+    id: string,
+    args: string[],
+    options: { log?: boolean; timeoutMs?: number } = {},
+  ): Promise<RespValue> {
     const node = this.node(id);
     const line = cliLine(this.address(node), args);
     let reply: RespValue;
     try {
-      reply = await sendNodeCommand(this.address(node), args);
+      reply = await sendNodeCommand(this.address(node), args, options.timeoutMs);
     } catch (error) {
       const message = `${this.label(id)} did not answer: ${error instanceof Error ? error.message : String(error)}`;
       if (options.log !== false) this.record({ nodeId: id, command: line, ok: false, result: message });
@@ -618,10 +829,11 @@ export class LabService {
     const problem = checkNewEdge(this.topology, { replica: replicaId, master: masterId });
     if (problem) throw new TopologyRuleError(problem);
     const master = this.node(masterId);
-    const reply = await this.command(replicaId, ['REPLICAOF', master.host, String(master.port)]);
+    const endpoint = this.endpointFor(replicaId, master);
+    const reply = await this.command(replicaId, ['REPLICAOF', endpoint.host, String(endpoint.port)]);
     if (reply.type === 'error')
       throw new LabError('failed', `${this.label(replicaId)} refused REPLICAOF: ${reply.value}`);
-    this.updateSpec(replicaId, { host: master.host, port: master.port });
+    this.updateSpec(replicaId, endpoint);
     this.setTopology(connect(this.topology, { replica: replicaId, master: masterId }));
     return OK;
   }
@@ -656,6 +868,52 @@ export class LabService {
     const settings = { ...node.settings, [name]: value };
     this.setTopology(updateNode(this.topology, id, { settings }));
     if (node.engine !== 'remote') this.supervisor.updateSpec(id, { settings });
+    return { reply: replyLine(reply) };
+  }
+
+  // ---- failover ----
+
+  /** REPLICAOF NO ONE on the replica, then its former siblings re-pointed to it. */
+  private async promote(id: string, moveSiblings: boolean): Promise<Record<string, never>> {
+    const oldMaster = masterOf(this.topology, id);
+    if (oldMaster === undefined) throw new LabError('refused', `${this.label(id)} is already a master.`);
+    const siblings = replicasOf(this.topology, oldMaster).filter((replica) => replica !== id);
+    await this.disconnectEdge(id);
+    this.timeline.add({
+      kind: 'failover',
+      nodeId: id,
+      title: `${this.name(id)} promoted to master (REPLICAOF NO ONE); it was a replica of ${this.name(oldMaster)}`,
+    });
+    if (moveSiblings) {
+      for (const sibling of siblings) {
+        const state = this.runtime.get(sibling)?.state;
+        if (state === 'up' || state === 'syncing') await this.connectEdge(sibling, id);
+      }
+    }
+    return OK;
+  }
+
+  /** FAILOVER TO <replica> on its master: Redis swaps the roles itself, the canvas follows what INFO then shows. */
+  private async failover(id: string, force: boolean, timeoutMs: number | undefined): Promise<Results['node.failover']> {
+    const masterId = masterOf(this.topology, id);
+    if (masterId === undefined)
+      throw new LabError(
+        'refused',
+        `${this.label(id)} is a master: FAILOVER moves a master's role to one of its replicas.`,
+      );
+    const replica = this.node(id);
+    const args = ['FAILOVER', 'TO', replica.host, String(replica.port)];
+    if (timeoutMs !== undefined || force) args.push('TIMEOUT', String(timeoutMs ?? 5000));
+    if (force) args.push('FORCE');
+    const reply = await this.command(masterId, args);
+    if (reply.type === 'error')
+      throw new LabError('failed', `${this.label(masterId)} refused FAILOVER: ${reply.value}`);
+    this.timeline.add({
+      kind: 'failover',
+      nodeId: masterId,
+      edge: { replica: id, master: masterId },
+      title: `FAILOVER: ${this.name(masterId)} hands its role to ${this.name(id)}`,
+    });
     return { reply: replyLine(reply) };
   }
 

@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isLocalEngine, launchCommand, remoteRefusal, type EngineHost } from './engines.js';
 import { fileSize, LineBuffer, readLogTail } from './log-tail.js';
@@ -181,10 +182,14 @@ export class NodeSupervisor extends EventEmitter<SupervisorEvents> {
     });
   }
 
-  /** Stops the node (if running) and starts it again on the same port and folder. */
-  restart(id: string): Promise<NodeStatus> {
+  /**
+   * Stops the node (if running) and starts it again on the same port and folder;
+   * `deleteDump`: without its dump file, so it starts empty (a replica then needs a full sync).
+   */
+  restart(id: string, options: { deleteDump?: boolean } = {}): Promise<NodeStatus> {
     return this.operate(id, 'restart', async (node) => {
       await this.stopProcess(node);
+      if (options.deleteDump && node.paths) await rm(node.paths.rdb, { force: true });
       return this.launch(node);
     });
   }

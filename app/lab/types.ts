@@ -125,6 +125,15 @@ export interface NodeMetrics {
   replicas: ReplicaLink[];
   /** The `# Replication` section exactly as Redis prints it (CRLF turned into LF). */
   replicationInfo: string;
+  /** master_replid: changes on promotion and on a full sync from another history. */
+  replId?: string;
+  /** INFO stats, master side: full syncs served, partial resyncs accepted and refused. */
+  syncFull?: number;
+  syncPartialOk?: number;
+  syncPartialErr?: number;
+  /** repl_backlog_size and repl_backlog_histlen (bytes in the backlog now). */
+  backlogSize?: number;
+  backlogHistlen?: number;
 }
 
 /** One poller tick: only the nodes whose metrics changed since the previous tick. */

@@ -31,6 +31,7 @@ function node(port: number, extra: Partial<TopologyNode> = {}): TopologyNode {
 function labTopology([master, replica1, replica2, chained]: number[]): Topology {
   return {
     version: 1,
+    sentinels: [],
     name: 'Seed lab',
     nodes: [
       node(replica1!, {
@@ -157,6 +158,7 @@ describe('exportConfigFolder', () => {
   it('refuses two local nodes on one port (their files would share a name)', async () => {
     const topology: Topology = {
       version: 1,
+      sentinels: [],
       name: 'x',
       nodes: [node(7000), node(7000, { id: 'b', host: '127.0.0.2' })],
       edges: [],
@@ -226,6 +228,7 @@ describe('an exported folder run with redis-server', () => {
     const pair = [22611, 22612];
     const topology: Topology = {
       version: 1,
+      sentinels: [],
       name: 'Not root',
       nodes: pair.map((port) => node(port)),
       edges: [{ replica: `n${pair[1]}`, master: `n${pair[0]}` }],

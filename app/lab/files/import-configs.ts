@@ -195,7 +195,7 @@ export function topologyFromConfs(confs: ImportedConf[], name: string): Topology
     }
     return [{ replica: `node-${conf.port}`, master: `node-${master.port}` }];
   });
-  const topology: Topology = { version: TOPOLOGY_VERSION, name, nodes, edges };
+  const topology: Topology = { version: TOPOLOGY_VERSION, name, nodes, edges, sentinels: [] };
   const violation = checkTopology(topology)[0];
   if (violation) {
     const error: ApiError = { code: 'rule', message: `The files' replicaof lines break a rule: ${violation.message}` };

@@ -8,6 +8,7 @@ import { parseTopologyYaml, topologyToYaml } from './topology-yaml.js';
 
 const seed: Topology = {
   version: 1,
+  sentinels: [],
   name: 'Seed: one master, two replicas',
   nodes: [
     {
@@ -98,6 +99,7 @@ describe('topologyToYaml / parseTopologyYaml', () => {
     );
     expect(result.ok && result.topology).toEqual({
       version: 1,
+      sentinels: [],
       name: 'Untitled lab',
       nodes: [
         {

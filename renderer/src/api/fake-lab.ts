@@ -78,7 +78,7 @@ export class FakeLab implements LabConnection {
   private terminalSeq = 0;
 
   constructor(private readonly options: FakeLabOptions = {}) {
-    this.topology = options.topology ?? { version: 1, name: 'Untitled lab', nodes: [], edges: [] };
+    this.topology = options.topology ?? { version: 1, name: 'Untitled lab', nodes: [], edges: [], sentinels: [] };
     for (const node of this.topology.nodes) this.boot(node);
     if (options.nodes) this.populate(options.nodes);
     if ((options.tickMs ?? 1000) > 0) this.timer = setInterval(() => this.tick(), options.tickMs ?? 1000);
@@ -249,7 +249,7 @@ export class FakeLab implements LabConnection {
       for (const id of this.runtime.keys()) this.hub.emit('nodes', { [id]: null });
       this.runtime.clear();
       this.sim.clear();
-      this.topology = { ...this.topology, nodes: [], edges: [] };
+      this.topology = { ...this.topology, nodes: [], edges: [], sentinels: [] };
       this.emitTopology();
       return OK;
     },
@@ -622,6 +622,11 @@ export class FakeLab implements LabConnection {
       nodes: Object.fromEntries(this.runtime),
       engines: ENGINES,
       log: this.log,
+      links: {},
+      timeline: [],
+      workloads: {},
+      consistency: {},
+      sentinels: {},
     };
   }
 

@@ -28,7 +28,7 @@ export const useLabStore = defineStore('lab', () => {
   const host = ref<HostKind>('web');
   const workspace = ref('');
   const topologyFile = ref<string>();
-  const topology = shallowRef<Topology>({ version: 1, name: 'Untitled lab', nodes: [], edges: [] });
+  const topology = shallowRef<Topology>({ version: 1, name: 'Untitled lab', nodes: [], edges: [], sentinels: [] });
   const runtime = shallowReactive<Record<string, NodeRuntime>>({});
   const metrics = shallowReactive<Record<string, NodeMetrics>>({});
   /** Node ids whose replication offset moved at the last tick: their incoming edge is animated. */
