@@ -2,73 +2,13 @@
  * The lab service end to end, without a UI: the requests the canvas sends, on
  * both engines, checked against what the servers themselves report.
  */
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Events, EventName, Method, Params, Results } from '../api/contract';
-import { parseParams } from '../api/contract';
-import type { CommandLogEntry } from '../api/runtime';
-import { LabService, toApiError } from './service';
-import { makeWorkspace, testEngineHost, testEngines, TEST_ENGINES } from './testing';
+import { describe, expect, it } from 'vitest';
+import { toApiError } from './service';
+import type { Events } from '../api/contract';
+import { TEST_ENGINES } from './testing';
+import { openTestService } from './testing-service';
 
 const BASE_PORTS = { builtin: 23000, 'redis-server': 23050 } as const;
-
-interface Harness {
-  lab: LabService;
-  log: CommandLogEntry[];
-  call<M extends Method>(method: M, params: Params<M>): Promise<Results[M]>;
-  waitFor<E extends EventName>(event: E, predicate: (data: Events[E]) => boolean, timeoutMs?: number): Promise<void>;
-}
-
-const opened: Array<{ lab: LabService; workspace: string }> = [];
-
-afterEach(async () => {
-  for (const { lab, workspace } of opened.splice(0)) {
-    await lab.dispose();
-    rmSync(workspace, { recursive: true, force: true });
-  }
-});
-
-async function openLab(basePort: number): Promise<Harness> {
-  await testEngines(); // fails loudly when redis-server is missing
-  const workspace = makeWorkspace('service');
-  const lab = await LabService.create({
-    host: 'web',
-    workspace,
-    basePort,
-    engineHost: testEngineHost(),
-    cliHost: { nodeExecutable: process.execPath, cliEntry: '/nonexistent/cli.js' },
-    pollIntervalMs: 200,
-  });
-  opened.push({ lab, workspace });
-  const log: CommandLogEntry[] = [];
-  lab.onEvent((event, data) => {
-    if (event === 'log') log.push(data as CommandLogEntry);
-  });
-  return {
-    lab,
-    log,
-    async call(method, params) {
-      const parsed = parseParams(method, params);
-      if (!parsed.ok) throw new Error(parsed.error.message);
-      return lab.handle(method, parsed.value);
-    },
-    waitFor(event, predicate, timeoutMs = 15_000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          stop();
-          reject(new Error(`no ${event} event matched within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const stop = lab.onEvent((name, data) => {
-          if ((name as EventName) === event && predicate(data as Events[typeof event])) {
-            clearTimeout(timer);
-            stop();
-            resolve();
-          }
-        });
-      });
-    },
-  };
-}
 
 async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; !condition();) {
@@ -79,7 +19,7 @@ async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void
 
 describe.each(TEST_ENGINES)('the lab service on %s', (engine) => {
   it('builds the seed topology, wires and unwires replication, and tells a crash', async () => {
-    const { lab, log, call, waitFor } = await openLab(BASE_PORTS[engine]);
+    const { lab, log, call, waitFor } = await openTestService(BASE_PORTS[engine]);
     const base = BASE_PORTS[engine];
 
     const master = await call('node.create', { role: 'master', engine, position: { x: 0, y: 0 } });
@@ -146,7 +86,7 @@ describe.each(TEST_ENGINES)('the lab service on %s', (engine) => {
 
 describe('topology files through the lab service', () => {
   it('saves, refuses a bad file without touching what runs, and opens the saved file again', async () => {
-    const { call } = await openLab(23200);
+    const { call } = await openTestService(23200);
     await call('topology.seed', { engine: 'builtin' });
     const saved = await call('topology.save', {});
     expect(saved.path).toMatch(/topology\.yaml$/);
