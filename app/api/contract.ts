@@ -157,6 +157,8 @@ export const requestSchemas = {
         .string()
         .regex(/^[A-Za-z0-9._-]{1,64}$/)
         .default('mymaster'),
+      /** The first Sentinel's port (the others take the next free ones); default 26379 up. */
+      port: portSchema.optional(),
     })
     .strict(),
   'sentinel.remove': byId,

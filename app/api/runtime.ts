@@ -59,6 +59,8 @@ export interface LabSnapshot {
   workloads: Record<string, WorkloadStatus>;
   consistency: Record<string, ConsistencyState>;
   sentinels: Record<string, SentinelRuntime>;
+  /** Whether redis-sentinel runs here (`sentinel.create` needs it): `redis-sentinel 7.0.15 at /usr/bin/redis-sentinel`. */
+  sentinelEngine?: { available: boolean; description: string; version?: string };
 }
 
 /** A terminal session: a redis-cli (Debian's or ours) in a pty, bound to one node. */

@@ -45,6 +45,13 @@ export interface SupervisorOptions {
   timeouts?: Partial<SupervisorTimeouts>;
   /** Lines of log shown for a crashed node (default 20). */
   logTailLines?: number;
+  /**
+   * Writes the process's folder and config file (default: a node's redis.conf in
+   * `nodes/<port>/`). The Sentinel feature runs redis-sentinel through a supervisor
+   * of its own, with its sentinel.conf, so Sentinels get the same start, stop, crash
+   * and orphan handling as nodes.
+   */
+  prepareFolder?: (workspace: string, spec: NodeSpec, port: number) => Promise<NodePaths>;
 }
 
 export interface SupervisorEvents {
@@ -297,12 +304,14 @@ export class NodeSupervisor extends EventEmitter<SupervisorEvents> {
       throw this.failed(node, err);
     }
     try {
-      paths = await prepareNodeFolder(this.workspace, {
-        id: spec.id,
-        port,
-        replicaOf: spec.replicaOf,
-        settings: spec.settings,
-      });
+      paths = this.options.prepareFolder
+        ? await this.options.prepareFolder(this.workspace, spec, port)
+        : await prepareNodeFolder(this.workspace, {
+            id: spec.id,
+            port,
+            replicaOf: spec.replicaOf,
+            settings: spec.settings,
+          });
     } catch (err) {
       const message = `Cannot start node ${spec.id}: ${(err as Error).message}`;
       throw this.failed(node, new NodeOperationError('invalid-spec', message));

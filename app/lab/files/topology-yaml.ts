@@ -26,6 +26,8 @@ export function topologyToYaml(topology: Topology): string {
     name: topology.name,
     nodes: topology.nodes.map(plainNode),
     edges: topology.edges.map((edge) => ({ replica: edge.replica, master: edge.master })),
+    // Only when there are some: a file without Sentinels reads as before.
+    ...(topology.sentinels.length > 0 ? { sentinels: topology.sentinels.map((s) => ({ ...s })) } : {}),
   });
   doc.commentBefore = HEADER;
   // Positions and edges are short records: one line each reads better than a block.
@@ -38,6 +40,13 @@ export function topologyToYaml(topology: Topology): string {
   }
   const edges = doc.get('edges', true);
   if (isSeq(edges)) for (const edge of edges.items) if (isMap(edge)) edge.flow = true;
+  const sentinels = doc.get('sentinels', true);
+  if (isSeq(sentinels)) {
+    for (const sentinel of sentinels.items) {
+      const position = isMap(sentinel) ? sentinel.get('position', true) : undefined;
+      if (isMap(position)) position.flow = true;
+    }
+  }
   return doc.toString({ lineWidth: 0 });
 }
 
