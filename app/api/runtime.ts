@@ -180,6 +180,7 @@ export interface WorkloadReadStats {
   readsPerSec: number;
   /** Reads that returned an older value than the master had already acknowledged. */
   stale: number;
+  /** Stale reads over reads in the last second (the totals give the long-run rate). */
   staleRate: number;
   errors: number;
 }
