@@ -13,7 +13,8 @@ import { test as base, expect, type Page, type TestInfo } from '@playwright/test
 
 const ROOT = resolve(__dirname, '..');
 const HOST_ENTRY = join(ROOT, 'out/main/web.js');
-export const BASE_PORT = 22700;
+/** E2E_BASE_PORT moves every node port (another session may be using 22700 and up). */
+export const BASE_PORT = Number(process.env['E2E_BASE_PORT']) || 22700;
 
 export interface LabHost {
   url: string;

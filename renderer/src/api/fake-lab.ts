@@ -8,6 +8,8 @@ import type { ApiError, EventName, Events, Method, Params, Results } from '@api/
 import type { CommandLogEntry, EngineInfo, LabSnapshot, NodeMetrics, NodeRuntime, TerminalInfo } from '@api/runtime';
 import type { EngineKind, Topology, TopologyNode } from '@api/topology';
 import { EventHub, LabRequestError, type LabConnection } from './transport';
+import { FakeObserve } from './fake-observe';
+import { FakeExperiments } from './fake-experiments';
 
 const ENGINES: EngineInfo[] = [
   {
@@ -76,11 +78,43 @@ export class FakeLab implements LabConnection {
   private readonly terminals = new Map<string, { info: TerminalInfo; line: string }>();
   private readonly data = new Map<string, Map<string, string>>();
   private terminalSeq = 0;
+  /**
+   * Replicas that lag and count the commands they apply, for the charts. The hundred-node
+   * lab (`?demo=100`, the renderer bench) keeps them in step as before, so its frame
+   * times compare the UI and not extra demo churn.
+   */
+  private get lively(): boolean {
+    return !this.options.nodes;
+  }
+  /** The timeline, metrics history, consistency and diffs (fake-observe.ts). */
+  readonly observe = new FakeObserve({
+    topology: () => this.topology,
+    state: (id) => this.runtime.get(id)?.state,
+    offset: (id) => this.sim.get(id)?.offset ?? 0,
+    keys: (id) => this.sim.get(id)?.keys ?? 0,
+    emit: (event, data) => this.hub.emit(event, data),
+    on: (event, listener) => this.hub.on(event, listener),
+  });
+  /** Link faults, failover, Sentinels and workloads (fake-experiments.ts). */
+  readonly experiments = new FakeExperiments({
+    topology: () => this.topology,
+    emitTopology: () => this.emitTopology(),
+    node: (id) => this.node(id),
+    server: (id) => this.sim.get(id),
+    state: (id) => this.runtime.get(id)?.state,
+    setState: (id, state, line) => void this.setState(id, state, line),
+    cli: (id) => this.cli(id),
+    startLine: (id) => this.startLine(id),
+    record: (nodeId, command, ok, result) => this.record(nodeId, command, ok, result),
+    emit: (event, data) => this.hub.emit(event, data),
+    timeline: (event) => void this.observe.add(event),
+  });
 
   constructor(private readonly options: FakeLabOptions = {}) {
     this.topology = options.topology ?? { version: 1, name: 'Untitled lab', nodes: [], edges: [], sentinels: [] };
     for (const node of this.topology.nodes) this.boot(node);
     if (options.nodes) this.populate(options.nodes);
+    this.observe.start();
     if ((options.tickMs ?? 1000) > 0) this.timer = setInterval(() => this.tick(), options.tickMs ?? 1000);
   }
 
@@ -303,6 +337,8 @@ export class FakeLab implements LabConnection {
       return OK;
     },
     'terminal.list': () => ({ sessions: [] }),
+    ...this.observe.handlers,
+    ...this.experiments.handlers,
   };
 
   // ---- a tiny redis-cli for the demo terminals ----
@@ -385,6 +421,7 @@ export class FakeLab implements LabConnection {
   /** Advances every running node by one poll: masters take writes, replicas follow. */
   tick(): void {
     const metrics: Record<string, NodeMetrics> = {};
+    this.experiments.beforeTick(Date.now());
     for (const node of this.topology.nodes) {
       const sim = this.sim.get(node.id);
       const state = this.runtime.get(node.id)?.state;
@@ -400,9 +437,12 @@ export class FakeLab implements LabConnection {
       const sim = this.sim.get(node.id);
       const masterSim = master ? this.sim.get(master.id) : undefined;
       if (sim && masterSim && this.linkUp(node.id)) {
-        sim.offset = masterSim.offset;
+        // Replicas trail now and then by a few writes, as real ones do under load: lag to chart.
+        const trail = this.lively && Math.random() < 0.3 ? Math.round(Math.random() * 900) : 0;
+        sim.offset = Math.max(sim.offset, masterSim.offset - trail);
         sim.keys = masterSim.keys;
         sim.replid = masterSim.replid;
+        this.experiments.follow(node.id);
       }
       const runtime = this.runtime.get(node.id);
       if (runtime?.state === 'up' || runtime?.state === 'syncing') metrics[node.id] = this.metricsOf(node.id);
@@ -411,12 +451,18 @@ export class FakeLab implements LabConnection {
       const runtime = this.runtime.get(id);
       if (runtime) runtime.metrics = sample;
     }
+    this.observe.onTick(Date.now(), metrics);
     if (Object.keys(metrics).length) this.hub.emit('metrics', structuredClone(metrics));
   }
 
   private linkUp(id: string): boolean {
     const master = this.masterOf(id);
-    return !!master && this.runtime.get(master.id)?.state === 'up' && this.runtime.get(id)?.state === 'up';
+    return (
+      !!master &&
+      this.runtime.get(master.id)?.state === 'up' &&
+      this.runtime.get(id)?.state === 'up' &&
+      !this.experiments.cut(id)
+    );
   }
 
   private metricsOf(id: string): NodeMetrics {
@@ -468,13 +514,15 @@ export class FakeLab implements LabConnection {
       masterLastIoSecondsAgo: master ? (up ? 1 : -1) : undefined,
       syncInProgress: false,
       keys: sim.keys,
-      opsPerSec: master ? 0 : Math.round(Math.random() * 400),
+      opsPerSec:
+        this.experiments.opsPerSec(id) ??
+        (master && !this.lively ? 0 : Math.round(Math.random() * (master ? 60 : 400))),
       usedMemory: 1_100_000 + sim.keys * 96 + node.port,
       connectedClients: 1 + replicas.length,
       masterReplOffset: sim.offset,
       replicaOffset: master ? sim.offset : undefined,
       lagBytes: master ? Math.max(0, (masterSim?.offset ?? 0) - sim.offset) : undefined,
-      lagSeconds: master ? (up ? 0 : undefined) : undefined,
+      lagSeconds: master ? (up ? (masterSim && masterSim.offset > sim.offset ? 1 : 0) : undefined) : undefined,
       replicas,
       replicationInfo: lines.join('\n') + '\n',
     };
@@ -622,11 +670,9 @@ export class FakeLab implements LabConnection {
       nodes: Object.fromEntries(this.runtime),
       engines: ENGINES,
       log: this.log,
-      links: {},
-      timeline: [],
-      workloads: {},
-      consistency: {},
-      sentinels: {},
+      timeline: this.observe.snapshot().timeline,
+      consistency: this.observe.snapshot().consistency,
+      ...this.experiments.snapshot(),
     };
   }
 

@@ -56,6 +56,9 @@ export const ICON_PATHS = {
   ],
   terminal: ['m4 17 6-6-6-6', 'M12 19h8'],
   chevron: ['m6 9 6 6 6-6'],
+  chart: ['M3 3v18h18', 'm19 9-5 5-4-4-3 3'],
+  clock: ['M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20Z', 'M12 6v6l4 2'],
+  compare: ['M8 3 4 7l4 4', 'M4 7h16', 'm16 21 4-4-4-4', 'M20 17H4'],
   globe: [
     'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20Z',
     'M2 12h20',
@@ -77,6 +80,10 @@ export const ICON_PATHS = {
   info: ['M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20Z', 'M12 16v-4', 'M12 8h.01'],
   check: ['M20 6 9 17l-5-5'],
   sparkles: ['M12 3l1.9 5.8L20 10.5l-6.1 1.7L12 18l-1.9-5.8L4 10.5l6.1-1.7z', 'M19 3v4', 'M21 5h-4'],
+  eye: ['M2 12s3.5-7 10-7 10 7 10 7-3.5 7-10 7S2 12 2 12Z', 'M12 9a3 3 0 1 0 0 6 3 3 0 0 0 0-6Z'],
+  activity: ['M22 12h-4l-3 9L9 3l-3 9H2'],
+  book: ['M4 19.5A2.5 2.5 0 0 1 6.5 17H20V3H6.5A2.5 2.5 0 0 0 4 5.5z', 'M4 19.5A2.5 2.5 0 0 0 6.5 22H20v-5'],
+  pause: ['M7 4h3v16H7z', 'M14 4h3v16h-3z'],
 } as const;
 
 export type IconName = keyof typeof ICON_PATHS;

@@ -6,7 +6,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowReactive, shallowRef } from 'vue';
 import type { Method, Params, Results } from '@api/contract';
-import type { CommandLogEntry, EngineInfo, NodeMetrics, NodeRuntime } from '@api/runtime';
+import type { CommandLogEntry, EngineInfo, LabSnapshot, NodeMetrics, NodeRuntime } from '@api/runtime';
 import type { Topology, TopologyNode } from '@api/topology';
 import { toLabError, type ConnectionState, type HostKind, type LabConnection } from '../api';
 
@@ -39,6 +39,13 @@ export const useLabStore = defineStore('lab', () => {
   /** Requests that change the lab and have not answered yet (the toolbar shows a busy sign). */
   const busy = ref(0);
   const unsubscribers: Array<() => void> = [];
+  /** Other stores that read parts of the snapshot (the timeline, consistency): called after each load. */
+  const snapshotListeners = new Set<(snapshot: LabSnapshot) => void>();
+
+  function onSnapshot(listener: (snapshot: LabSnapshot) => void): () => void {
+    snapshotListeners.add(listener);
+    return () => snapshotListeners.delete(listener);
+  }
 
   const nodesById = computed(() => new Map(topology.value.nodes.map((node) => [node.id, node])));
   const masterOf = computed(() => new Map(topology.value.edges.map((edge) => [edge.replica, edge.master])));
@@ -106,6 +113,7 @@ export const useLabStore = defineStore('lab', () => {
       for (const [id, value] of Object.entries(snapshot.nodes)) applyRuntime(id, value);
       log.value = snapshot.log.slice(-LOG_LIMIT);
       loadError.value = undefined;
+      for (const listener of snapshotListeners) listener(snapshot);
       loaded.value = true;
     } catch (error) {
       loadError.value = toLabError(error).message;
@@ -177,5 +185,6 @@ export const useLabStore = defineStore('lab', () => {
     detach,
     request,
     loadSnapshot,
+    onSnapshot,
   };
 });
