@@ -44,6 +44,8 @@ const DEFAULT_FILES = [
   'unit/auth',
   'unit/scan',
   'unit/quit',
+  'unit/scripting',
+  'unit/functions',
   'integration/replication-2',
   'integration/replication-3',
   'integration/replication-4',

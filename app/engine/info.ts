@@ -11,6 +11,7 @@ import type { Server } from './server.js';
 import { REDIS_VERSION } from './server.js';
 import { latencyState } from './latency.js';
 import { replicaStateName } from './replication/master.js';
+import { scriptingMemoryInfo } from './scripting/scripting.js';
 
 /** Sections of `INFO` / `INFO default`, as genInfoSectionDict's default list. */
 const DEFAULT_SECTIONS = [
@@ -193,6 +194,7 @@ function memorySection(server: Server): string {
   const netUsage = used - marks.startup;
   const maxmemory = server.config.num('maxmemory');
   const total = totalmem();
+  const scripts = scriptingMemoryInfo(server);
   return lines('Memory', [
     ['used_memory', used],
     ['used_memory_human', bytesToHuman(used)],
@@ -210,19 +212,19 @@ function memorySection(server: Server): string {
     ['allocator_resident', mem.rss],
     ['total_system_memory', total],
     ['total_system_memory_human', bytesToHuman(total)],
-    ['used_memory_lua', 0],
-    ['used_memory_vm_eval', 0],
-    ['used_memory_lua_human', '0B'],
-    ['used_memory_scripts_eval', 0],
-    ['number_of_cached_scripts', 0],
-    ['number_of_functions', 0],
-    ['number_of_libraries', 0],
-    ['used_memory_vm_functions', 0],
-    ['used_memory_vm_total', 0],
-    ['used_memory_vm_total_human', '0B'],
-    ['used_memory_functions', 0],
-    ['used_memory_scripts', 0],
-    ['used_memory_scripts_human', '0B'],
+    ['used_memory_lua', scripts.vmEval],
+    ['used_memory_vm_eval', scripts.vmEval],
+    ['used_memory_lua_human', bytesToHuman(scripts.vmEval)],
+    ['used_memory_scripts_eval', scripts.scriptsEval],
+    ['number_of_cached_scripts', scripts.cachedScripts],
+    ['number_of_functions', scripts.functions],
+    ['number_of_libraries', scripts.libraries],
+    ['used_memory_vm_functions', scripts.vmFunctions],
+    ['used_memory_vm_total', scripts.vmEval + scripts.vmFunctions],
+    ['used_memory_vm_total_human', bytesToHuman(scripts.vmEval + scripts.vmFunctions)],
+    ['used_memory_functions', scripts.functionsCache],
+    ['used_memory_scripts', scripts.scriptsEval + scripts.functionsCache],
+    ['used_memory_scripts_human', bytesToHuman(scripts.scriptsEval + scripts.functionsCache)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
     ['maxmemory_policy', server.config.str('maxmemory-policy')],

@@ -27,6 +27,7 @@ import { ReplicationMaster } from './replication/master.js';
 import { ReplicationReplica } from './replication/replica.js';
 import { performEvictions } from './keyspace/evict.js';
 import { Persistence } from './rdb/persistence.js';
+import { BUSY_EVAL, BUSY_FUNCTION, scriptingOf } from './scripting/scripting.js';
 
 export const REDIS_VERSION = '7.0.15';
 
@@ -94,6 +95,10 @@ export class Server implements KeyspaceHost {
   private unixListener: NetServer | undefined;
   private readonly pendingWrite = new Set<Client>();
   private flushScheduled = false;
+  /** While a script runs, the keyspace's clock stays at its start (scriptTimeSnapshot). */
+  scriptTime: number | undefined;
+  /** A script running past busy-reply-threshold, suspended between event-loop turns. */
+  busyScript: 'eval' | 'function' | undefined;
   /** Nesting of call() (EXEC calls its queued commands); propagation waits for depth 0. */
   private callDepth = 0;
   private pendingPropagation: { dbId: number; argv: string[] }[] = [];
@@ -434,10 +439,13 @@ export class Server implements KeyspaceHost {
       );
       return;
     }
-    const isWrite = cmd.isWrite || (cmd.name === 'exec' && c.multiQueue.some((q) => q.cmd.isWrite));
+    // EVAL/FCALL of a script that declares flags take the script's (evalGetCommandFlags).
+    const scriptFlags = SCRIPT_RUNNERS.has(cmd.name) ? scriptingOf(this).commandFlags(cmd, argv) : undefined;
+    const isWrite =
+      scriptFlags?.write ?? (cmd.isWrite || (cmd.name === 'exec' && c.multiQueue.some((q) => q.cmd.isWrite)));
     const mayReplicate =
       isWrite ||
-      cmd.has('may_replicate') ||
+      (scriptFlags?.mayReplicate ?? cmd.has('may_replicate')) ||
       (cmd.name === 'exec' && c.multiQueue.some((q) => q.cmd.has('may_replicate')));
     if (!c.authenticated && !cmd.has('no_auth')) {
       this.rejectCommand(c, cmd, 'NOAUTH Authentication required.');
@@ -447,8 +455,16 @@ export class Server implements KeyspaceHost {
       this.rejectCommand(c, cmd, 'ERR Command not allowed inside a transaction');
       return;
     }
-    if (this.outOfMemoryFor(c, cmd)) {
+    // EXEC may grow memory when a queued command may (is_denyoom_command).
+    const denyoom =
+      scriptFlags?.denyoom ?? (cmd.name === 'exec' ? c.multiQueue.some((q) => q.cmd.has('denyoom')) : undefined);
+    if (this.outOfMemoryFor(c, cmd, denyoom)) {
       this.rejectCommand(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
+      return;
+    }
+    // writeCommandsDeniedByDiskError(): PING too, so Sentinel sees a master that cannot persist as down.
+    if ((isWrite || cmd.name === 'ping') && !c.isMaster && this.writesDeniedByDiskError()) {
+      this.rejectCommand(c, cmd, MISCONF_BGSAVE);
       return;
     }
     if (isWrite && !this.enoughGoodReplicas()) {
@@ -471,9 +487,15 @@ export class Server implements KeyspaceHost {
       this.masterHost !== undefined &&
       this.replica.state !== 'connected' &&
       !this.config.bool('replica-serve-stale-data') &&
-      (!cmd.has('stale') || (cmd.name === 'exec' && c.multiQueue.some((q) => !q.cmd.has('stale'))))
+      (!(scriptFlags?.stale ?? cmd.has('stale')) ||
+        (cmd.name === 'exec' && c.multiQueue.some((q) => !q.cmd.has('stale'))))
     ) {
       this.rejectCommand(c, cmd, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+      return;
+    }
+    // A script past busy-reply-threshold gives the event loop turns: only allow_busy commands run meanwhile.
+    if (this.busyScript !== undefined && !cmd.has('allow_busy')) {
+      this.rejectCommand(c, cmd, this.busyScript === 'eval' ? BUSY_EVAL : BUSY_FUNCTION);
       return;
     }
     if (c.isReplica && (mayReplicate || cmd.has('readonly'))) {
@@ -538,8 +560,17 @@ export class Server implements KeyspaceHost {
     this.applyReplyMode(c, replyMark);
   }
 
+  /** writeCommandsDeniedByDiskError(), RDB part (the engine has no AOF): the last BGSAVE failed and save rules are set. */
+  writesDeniedByDiskError(): boolean {
+    return (
+      this.persistence.lastBgsaveStatus === 'err' &&
+      this.config.bool('stop-writes-on-bgsave-error') &&
+      this.persistence.saveRules().length > 0
+    );
+  }
+
   /** checkGoodReplicasStatus(): min-replicas-to-write, on a master only. */
-  private enoughGoodReplicas(): boolean {
+  enoughGoodReplicas(): boolean {
     const minReplicas = this.config.num('min-replicas-to-write');
     const maxLag = this.config.num('min-replicas-max-lag');
     if (this.masterHost !== undefined || minReplicas === 0 || maxLag === 0) return true;
@@ -560,6 +591,15 @@ export class Server implements KeyspaceHost {
 
   private rejectCommand(c: Client, cmd: Command | undefined, error: string): void {
     if (cmd) cmd.rejectedCalls++;
+    // A refused EXEC ends the transaction (execCommandAbort), e.g. -BUSY during a busy script.
+    if (cmd?.name === 'exec' && c.inMulti) {
+      c.inMulti = false;
+      c.multiQueue = [];
+      c.multiError = false;
+      this.unwatchAll(c);
+      c.error(`EXECABORT Transaction discarded because of: ${error}`);
+      return;
+    }
     // An error while queueing makes EXEC fail with EXECABORT (flagTransaction).
     if (c.inMulti) c.multiError = true;
     c.error(error);
@@ -588,12 +628,12 @@ export class Server implements KeyspaceHost {
    * enough, commands that may grow memory (denyoom, or anything queued inside MULTI)
    * are refused.
    */
-  private outOfMemoryFor(c: Client, cmd: Command): boolean {
+  private outOfMemoryFor(c: Client, cmd: Command, denyoom = cmd.has('denyoom')): boolean {
     const maxmemory = this.config.num('maxmemory');
     if (maxmemory <= 0 || c.isMaster) return false;
     const outOfMemory = performEvictions(this, usedMemory()) === 'fail';
     const queuedInMulti = c.inMulti && !MULTI_IMMEDIATE.has(cmd.name);
-    return outOfMemory && (cmd.has('denyoom') || queuedInMulti);
+    return outOfMemory && (denyoom || queuedInMulti);
   }
 
   private allowProtected(option: string, c: Client): boolean {
@@ -618,6 +658,25 @@ export class Server implements KeyspaceHost {
       if (this.callDepth > 0) this.pendingPropagation.push({ dbId, argv });
       else this.replicationFeed(dbId, argv);
     }
+  }
+
+  /** A busy script (scripting.ts) outlives its EVAL's call(): its effects wait for its end. */
+  holdPropagation(): void {
+    this.callDepth++;
+  }
+
+  releasePropagation(): void {
+    if (--this.callDepth === 0) this.propagatePendingCommands(true);
+  }
+
+  /** How many commands wait to be propagated (a script's redis.set_repl() takes some back). */
+  propagationMark(): number {
+    return this.pendingPropagation.length;
+  }
+
+  /** Drops what was queued for propagation since `mark`. */
+  discardPropagationSince(mark: number): void {
+    this.pendingPropagation.length = Math.min(mark, this.pendingPropagation.length);
   }
 
   /**
@@ -645,7 +704,7 @@ export class Server implements KeyspaceHost {
 
   readonly propagationListeners: ((dbId: number, argv: string[]) => void)[] = [];
 
-  private feedMonitors(c: Client, argv: readonly string[]): void {
+  feedMonitors(c: Client, argv: readonly string[]): void {
     // gettimeofday(): wall-clock time with microsecond resolution.
     const now = Math.floor((performance.timeOrigin + performance.now()) * 1000);
     const seconds = Math.floor(now / 1e6);
@@ -776,7 +835,7 @@ export class Server implements KeyspaceHost {
   }
 
   now(): number {
-    return Date.now();
+    return this.scriptTime ?? Date.now();
   }
 
   onKeyExpired(db: Database, key: string): void {
@@ -949,7 +1008,7 @@ export class Server implements KeyspaceHost {
     this.cronLoops++;
     const now = Date.now();
     this.stats.sampleOps(now);
-    if (this.activeExpireEnabled && this.masterHost === undefined && !this.expiryPaused()) {
+    if (this.activeExpireEnabled && this.masterHost === undefined && !this.expiryPaused() && !this.busyScript) {
       activeExpireCycle(this);
     } else if (this.activeExpireEnabled && this.masterHost !== undefined) {
       this.replica.expireOwnKeys();
@@ -1024,6 +1083,14 @@ const PUBSUB_ALLOWED = new Set([
   'quit',
   'reset',
 ]);
+
+const MISCONF_BGSAVE =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that " +
+  'may modify the data set are disabled, because this instance is configured to report errors during writes if RDB ' +
+  'snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.';
+
+/** Commands whose flags depend on the script they run. */
+const SCRIPT_RUNNERS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
 
 /** Commands that run at once inside MULTI instead of being queued. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);

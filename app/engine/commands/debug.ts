@@ -18,6 +18,7 @@ import { parseMemory } from '../server.js';
 import { CommandError, ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, is, toFloat, toInt } from './args.js';
 import { replyHelp } from './help.js';
 import { encodingOf, refcountOf } from './object.js';
+import { scriptingOf } from '../scripting/scripting.js';
 
 /**
  * Tunables DEBUG sets for other modules: quicklist's packed-node threshold
@@ -506,9 +507,13 @@ function debug(c: Client, argv: string[]): void {
       c.ok();
       return;
     }
+    case 'set-disable-deny-scripts':
+      if (argc !== 3) break;
+      scriptingOf(server).denyScriptsDisabled = argv[2] !== '0';
+      c.ok();
+      return;
     case 'set-skip-checksum-validation':
     case 'aof-flush-sleep':
-    case 'set-disable-deny-scripts':
     case 'pause-cron':
       if (argc !== 3) break;
       c.ok();

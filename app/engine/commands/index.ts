@@ -16,6 +16,7 @@ import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { replicaofCommands } from './replicaof.js';
 import { replicationCommands } from './replication.js';
+import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
 import { sortCommands } from './sort.js';
@@ -43,6 +44,7 @@ export const ALL_COMMAND_MODULES: readonly CommandModule[] = [
   transactionCommands,
   pubsubCommands,
   functionCommands,
+  scriptingCommands,
   replicationCommands,
   replicaofCommands,
   failoverCommands,

@@ -1,5 +1,6 @@
 /** Server introspection commands: INFO, TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG, LATENCY. */
 import type { Client } from '../client.js';
+import { BUSY_EVAL, BUSY_FUNCTION } from '../scripting/scripting.js';
 import type { Command, CommandModule } from '../command-table.js';
 import { replyInfo } from '../info.js';
 import { latencyReport, latencyState, type LatencyHistogram } from '../latency.js';
@@ -71,6 +72,11 @@ function shutdown(c: Client, argv: string[]): void {
   if (abort) {
     // Shutdown here is immediate (no replicas to wait for): never in progress.
     c.error('ERR No shutdown in progress.');
+    return;
+  }
+  // A busy script has half its effects applied: only SHUTDOWN NOSAVE may stop the server then.
+  if (!noSave && c.server.busyScript !== undefined) {
+    c.error(c.server.busyScript === 'eval' ? BUSY_EVAL : BUSY_FUNCTION);
     return;
   }
   const force = argv.some((a) => a.toLowerCase() === 'force');

@@ -12,6 +12,7 @@ import { RedisList } from '../keyspace/list.js';
 import { WRONGTYPE } from '../keyspace/types.js';
 import { listValues, setMembers, zsetEntries } from '../keyspace/value-walk.js';
 import { CommandError, ERR_SYNTAX, intArg, is } from './args.js';
+import { isScriptClient } from '../scripting/scripting.js';
 
 interface SortItem {
   element: string;
@@ -102,8 +103,8 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     throw new CommandError(WRONGTYPE);
   }
   const type = source === undefined ? 'list' : source.type;
-  // An unordered set with BY <constant> must still give a deterministic result when stored.
-  if (dontSort && type === 'set' && storeKey !== undefined) {
+  // An unordered set with BY <constant> must still give a deterministic result when stored or scripted.
+  if (dontSort && type === 'set' && (storeKey !== undefined || isScriptClient(c))) {
     dontSort = false;
     alpha = true;
     sortBy = undefined;

@@ -10,6 +10,7 @@ import { RdbFormatError } from './byte-codec.js';
 import * as C from './constants.js';
 import { Crc64 } from './crc64.js';
 import { isObjectType, type LoadLimits, RdbReader, RdbTruncatedError, readObject } from './reader.js';
+import { readFunction, writeFunctions } from './functions-payload.js';
 import { objectTypeCode, RdbWriter, writeObject } from './writer.js';
 
 export interface AuxFields {
@@ -19,6 +20,8 @@ export interface AuxFields {
   /** Present when the file is for a replica (rdbSaveInfo): repl-stream-db, repl-id, repl-offset. */
   repl?: { streamDb: number; replId: string; replOffset: number };
   aofBase: boolean;
+  /** Function libraries' code, saved after the aux fields as RDB_OPCODE_FUNCTION2 records. */
+  functions?: readonly string[];
 }
 
 /** The view of one database the encoder needs. */
@@ -46,6 +49,7 @@ export function writeHeader(w: RdbWriter, aux: AuxFields): void {
     field('repl-offset', String(aux.repl.replOffset));
   }
   field('aof-base', aux.aofBase ? '1' : '0');
+  if (aux.functions) writeFunctions(w, aux.functions);
 }
 
 export function writeDbHeader(w: RdbWriter, id: number, size: number, expiresSize: number): void {
@@ -108,6 +112,8 @@ export interface DecodeResult {
   replId?: string;
   replOffset?: number;
   usedMem?: number;
+  /** Function libraries' code, in file order. */
+  functions: string[];
 }
 
 /** A file this loader refuses; `offset` is where reading stopped (Redis's "reading offset"). */
@@ -150,7 +156,13 @@ function decode(r: RdbReader, options: DecodeOptions): DecodeResult {
   if (version < 1 || version > C.RDB_VERSION) {
     throw new RdbLoadError(`Can't handle RDB format version ${magic.slice(5)}`, 0, false);
   }
-  const result: DecodeResult = { dbs: new Map(), keysLoaded: 0, keysExpired: 0, emptyKeysSkipped: 0 };
+  const result: DecodeResult = {
+    dbs: new Map(),
+    keysLoaded: 0,
+    keysExpired: 0,
+    emptyKeysSkipped: 0,
+    functions: [],
+  };
   const dbFor = (id: number): LoadedDb => {
     let db = result.dbs.get(id);
     if (!db) {
@@ -206,7 +218,8 @@ function decode(r: RdbReader, options: DecodeOptions): DecodeResult {
       throw new RdbLoadError("The RDB file contains AUX module data I can't load: no matching module", r.pos, false);
     }
     if (type === C.RDB_OPCODE_FUNCTION || type === C.RDB_OPCODE_FUNCTION2) {
-      throw new RdbLoadError('Failed loading library, this server cannot load functions from RDB files', r.pos, false);
+      result.functions.push(readFunction(r, type));
+      continue;
     }
     if (!isObjectType(type)) throw new RdbFormatError(`Unknown RDB encoding type ${type}`);
     const key = r.string();

@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import type { Server } from '../server.js';
 import { REDIS_VERSION } from '../server.js';
 import { usedMemory } from '../info.js';
+import { existingScripting, scriptingOf } from '../scripting/scripting.js';
 import { type AuxFields, type DecodeResult, decodeRdbFile, encodeRdbFile, RdbLoadError } from './file-codec.js';
 import type { LoadLimits } from './reader.js';
 import { newWriter, RdbSnapshot } from './snapshot.js';
@@ -39,8 +40,9 @@ export function loadLimits(server: Server): LoadLimits {
   };
 }
 
-export function auxFields(repl: ReplicationSaveInfo | undefined): AuxFields {
+export function auxFields(repl: ReplicationSaveInfo | undefined, server?: Server): AuxFields {
   return {
+    functions: server ? existingScripting(server)?.libraryCodes() : undefined,
     redisVer: REDIS_VERSION,
     ctime: Math.floor(Date.now() / 1000),
     usedMem: usedMemory(),
@@ -52,7 +54,7 @@ export function auxFields(repl: ReplicationSaveInfo | undefined): AuxFields {
 /** The whole data set as an RDB file, synchronously (replication, SAVE, DEBUG RELOAD). */
 export function encodeRdb(server: Server, repl?: ReplicationSaveInfo): Buffer {
   const w = newWriter(server, 1 << 20);
-  return Buffer.from(encodeRdbFile(w, auxFields(repl), server.dbs, server.config.bool('rdbchecksum')));
+  return Buffer.from(encodeRdbFile(w, auxFields(repl, server), server.dbs, server.config.bool('rdbchecksum')));
 }
 
 /** Decodes a payload with this server's limits, db count, expiry rule and checksum setting. */
@@ -82,6 +84,12 @@ export function loadRdb(
   onExpired?: (dbId: number, key: string) => void,
 ): DecodeResult {
   const result = decodeForServer(server, bytes, onExpired);
+  // emptyData() drops the function libraries too: the file's replace them, all or nothing.
+  if (result.functions.length > 0 || existingScripting(server)) {
+    const error = scriptingOf(server).restoreLibraries(result.functions, 'flush');
+    if (error !== undefined)
+      throw new RdbLoadError(error, bytes.length, false, [`Failed creating the library, ${error}`]);
+  }
   for (const db of server.dbs) {
     server.touchAllWatched(db);
     db.clear();
@@ -99,6 +107,10 @@ export function loadRdb(
 /** DEBUG RELOAD NOFLUSH: loaded keys join the data set; a duplicate is an error unless MERGE (RDBFLAGS_ALLOW_DUP). */
 function mergeRdb(server: Server, bytes: Uint8Array, allowDuplicates: boolean): void {
   const result = decodeForServer(server, bytes);
+  if (result.functions.length > 0) {
+    const error = scriptingOf(server).restoreLibraries(result.functions, allowDuplicates ? 'replace' : 'append');
+    if (error !== undefined) throw new RdbLoadError(error, bytes.length, false);
+  }
   if (!allowDuplicates) {
     for (const [id, loaded] of result.dbs) {
       for (const key of loaded.dict.keys()) {
@@ -138,7 +150,7 @@ class BgsaveJob {
     private readonly done: (error: Error | undefined) => void,
   ) {
     this.fd = openSync(tempPath, 'w');
-    this.snapshot = new RdbSnapshot(server, auxFields(repl), {
+    this.snapshot = new RdbSnapshot(server, auxFields(repl, server), {
       write: (chunk) => {
         let offset = 0;
         while (offset < chunk.length) offset += writeSync(this.fd, chunk, offset);

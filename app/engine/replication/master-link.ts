@@ -62,7 +62,8 @@ export class MasterLink {
   /** processInputBuffer() for the master client. */
   processInput(): void {
     const c = this.client;
-    while (!c.closed && !c.blocked && !c.paused) {
+    // Not while a script is busy: our master's writes wait for its end, as in Redis.
+    while (!c.closed && !c.blocked && !c.paused && this.server.busyScript === undefined) {
       let argv: string[] | null;
       try {
         argv = c.parser.next();

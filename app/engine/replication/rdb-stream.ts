@@ -29,7 +29,7 @@ export class RdbStreamProducer {
     repl: ReplicationInfo,
     private readonly sink: RdbStreamSink,
   ) {
-    this.snapshot = new RdbSnapshot(server, auxFields(repl), {
+    this.snapshot = new RdbSnapshot(server, auxFields(repl, server), {
       write: (chunk) => sink.write(chunk),
       end: (error) => {
         if (!error) sink.write(Buffer.from(this.mark, 'latin1'));
