@@ -14,7 +14,9 @@ export class Timeline extends EventEmitter<{ event: [TimelineEvent] }> {
   private readonly events: TimelineEvent[] = [];
   private seq = 0;
 
-  add(event: Omit<TimelineEvent, 'seq' | 'at' | 'level'> & Partial<Pick<TimelineEvent, 'at' | 'level'>>): TimelineEvent {
+  add(
+    event: Omit<TimelineEvent, 'seq' | 'at' | 'level'> & Partial<Pick<TimelineEvent, 'at' | 'level'>>,
+  ): TimelineEvent {
     const full: TimelineEvent = { seq: ++this.seq, at: Date.now(), level: 'info', ...event };
     this.events.push(full);
     if (this.events.length > LIMIT) this.events.splice(0, this.events.length - LIMIT);
