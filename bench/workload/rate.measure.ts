@@ -1,22 +1,21 @@
 /**
  * What rate the generator reaches here, and what it costs the event loop it shares
  * with the lab: a master and a replica per engine, each rate for a few seconds.
- * A measurement, not a check (the machine's load decides the figures), so it runs
- * only when asked:
- *   MEASURE_WORKLOAD_RATE=1 npx vitest run app/lab/workload/rate.measure.test.ts
+ * A measurement, not a check (the machine's load decides the figures), so it is not
+ * part of `npm test`: `npm run bench:workload`.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import type { WorkloadStatus } from '../../api/runtime';
-import { eventually, openTestLab, TEST_ENGINES } from '../testing';
-import { sendNodeCommand } from '../node-command';
-import { WorkloadRunner } from './runner';
+import type { WorkloadStatus } from '../../app/api/runtime';
+import { eventually, openTestLab, TEST_ENGINES } from '../../app/lab/testing';
+import { sendNodeCommand } from '../../app/lab/node-command';
+import { WorkloadRunner } from '../../app/lab/workload/runner';
 
 const BASE_PORTS = { builtin: 23396, 'redis-server': 23398 } as const;
 const RATES = [1000, 20_000, 100_000, 200_000];
 const SECONDS = 4;
 
-describe.runIf(process.env.MEASURE_WORKLOAD_RATE)('workload rate on %s', () => {
+describe('workload rate', () => {
   it.each(TEST_ENGINES)(
     '%s',
     async (engine) => {
