@@ -6,10 +6,11 @@
 //   node bench/engine.mjs [--requests 200000] [--clients 50] [--keys 1000000]
 //        [--engine out/main/engine.js] [--port-base 7850]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeResults } from './lib/results.mjs';
 import {
   pickPort,
   requireCommand,
@@ -221,14 +222,7 @@ async function main() {
     summary,
     seconds: Math.round((Date.now() - started) / 1000),
   };
-  const dir = join(ROOT, 'bench/results');
-  mkdirSync(dir, { recursive: true });
-  const stamp = date.slice(0, 19).replace(/:/g, '-');
-  writeFileSync(join(dir, `engine-${stamp}.json`), JSON.stringify(report, null, 2) + '\n');
-  const table = markdown(report);
-  writeFileSync(join(dir, 'engine-latest.md'), table);
-  console.log('\n' + table);
-  console.log(`(${report.seconds}s; written bench/results/engine-${stamp}.json and engine-latest.md)`);
+  writeResults('engine', report, markdown(report));
 }
 
 main().catch((err) => {

@@ -20,6 +20,7 @@ import { createConnection } from 'node:net';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeResults } from './lib/results.mjs';
 import { pickPort, requireCommand, resolveServer, sleep, startServer } from '../scripts/conformance/server-process.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -469,14 +470,7 @@ async function main() {
     raw,
     seconds: Math.round((Date.now() - started) / 1000),
   };
-  const dir = join(ROOT, 'bench/results');
-  mkdirSync(dir, { recursive: true });
-  const stamp = date.slice(0, 19).replace(/:/g, '-');
-  writeFileSync(join(dir, `faults-${stamp}.json`), JSON.stringify(report, null, 2) + '\n');
-  const table = markdown(report);
-  writeFileSync(join(dir, 'faults-latest.md'), table);
-  console.log('\n' + table);
-  console.log(`(${report.seconds}s; written bench/results/faults-${stamp}.json and faults-latest.md)`);
+  writeResults('faults', report, markdown(report));
 }
 
 main().then(

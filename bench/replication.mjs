@@ -20,10 +20,11 @@
 //        [--lag-writes overwrite|new]
 //        [--engine out/main/engine.js] [--port-base 7880]
 import { fork, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeResults } from './lib/results.mjs';
 import { pickPort, resolveServer, sleep, startServer } from '../scripts/conformance/server-process.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -688,14 +689,7 @@ async function main() {
     engine,
     seconds: Math.round((Date.now() - started) / 1000),
   };
-  const dir = join(ROOT, 'bench/results');
-  mkdirSync(dir, { recursive: true });
-  const stamp = date.slice(0, 19).replace(/:/g, '-');
-  writeFileSync(join(dir, `replication-${stamp}.json`), JSON.stringify(report, null, 2) + '\n');
-  const table = markdown(report);
-  writeFileSync(join(dir, 'replication-latest.md'), table);
-  console.log('\n' + table);
-  console.log(`(${report.seconds}s; written bench/results/replication-${stamp}.json and replication-latest.md)`);
+  writeResults('replication', report, markdown(report));
 }
 
 if (process.argv[2] === '--stall-probe') {

@@ -15,7 +15,7 @@ import type { EventName, Events, Method, ParsedParams, Results } from '../api/co
 import type { CommandLogEntry, LabSnapshot, NodeRuntime } from '../api/runtime';
 import { requestSchemas } from '../api/contract';
 import { emptyTopology, type EngineKind, type Topology, type TopologyNode } from '../api/topology';
-import type { RespValue } from '../resp/reply-parser';
+import { scalarText, type RespValue } from '../resp/reply-parser';
 import { ConsistencyFeature } from './consistency/feature';
 import { detectEngines, type EngineHost } from './engines';
 import { LabError, toApiError } from './errors';
@@ -205,13 +205,13 @@ export class LabService {
       const reply = await this.command(p.id, ['CONFIG', 'GET', p.pattern], { log: false });
       const values: Record<string, string> = {};
       const items = reply.type === 'array' ? reply.items : reply.type === 'map' ? reply.entries.flat() : [];
-      for (let i = 0; i + 1 < items.length; i += 2) values[plainString(items[i]!)] = plainString(items[i + 1]!);
+      for (let i = 0; i + 1 < items.length; i += 2) values[scalarText(items[i]!)] = scalarText(items[i + 1]!);
       return { values };
     },
     'node.info': async (p) => {
       const reply = await this.command(p.id, p.section ? ['INFO', p.section] : ['INFO'], { log: false });
       if (reply.type === 'error') throw new LabError('failed', reply.value);
-      return { text: plainString(reply).replace(/\r\n/g, '\n') };
+      return { text: scalarText(reply).replace(/\r\n/g, '\n') };
     },
     'node.logTail': async (p) => {
       this.node(p.id);
@@ -953,20 +953,4 @@ function slug(name: string): string {
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '') || 'topology'
   );
-}
-
-function plainString(value: RespValue): string {
-  switch (value.type) {
-    case 'bulk':
-    case 'simple':
-    case 'verbatim':
-    case 'error':
-    case 'bignum':
-      return value.value;
-    case 'integer':
-    case 'double':
-      return value.text;
-    default:
-      return '';
-  }
 }

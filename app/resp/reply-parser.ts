@@ -349,3 +349,20 @@ export function toPlain(value: RespValue): PlainValue {
     }
   }
 }
+
+/** A scalar reply as text (a bulk or simple string, an error's message, a number as sent); '' for anything else. */
+export function scalarText(value: RespValue): string {
+  switch (value.type) {
+    case 'bulk':
+    case 'simple':
+    case 'verbatim':
+    case 'error':
+    case 'bignum':
+      return value.value;
+    case 'integer':
+    case 'double':
+      return value.text;
+    default:
+      return '';
+  }
+}

@@ -4,7 +4,7 @@
  * list per replica), turned into the contract's SentinelView.
  */
 import type { SentinelView } from '../../api/runtime';
-import type { RespValue } from '../../resp/reply-parser';
+import { scalarText, type RespValue } from '../../resp/reply-parser';
 
 /** Fields whose values are ages in milliseconds: they change on every poll. */
 const VOLATILE_FIELDS = new Set([
@@ -26,9 +26,10 @@ const VOLATILE_FIELDS = new Set([
 export function replyFields(reply: RespValue): Record<string, string> {
   const fields: Record<string, string> = {};
   if (reply.type === 'map') {
-    for (const [name, value] of reply.entries) fields[scalar(name)] = scalar(value);
+    for (const [name, value] of reply.entries) fields[scalarText(name)] = scalarText(value);
   } else if (reply.type === 'array') {
-    for (let i = 0; i + 1 < reply.items.length; i += 2) fields[scalar(reply.items[i]!)] = scalar(reply.items[i + 1]!);
+    for (let i = 0; i + 1 < reply.items.length; i += 2)
+      fields[scalarText(reply.items[i]!)] = scalarText(reply.items[i + 1]!);
   }
   return fields;
 }
@@ -72,20 +73,4 @@ export function stableViewKey(view: SentinelView | undefined): string {
 
 function splitFlags(flags: string | undefined): string[] {
   return flags ? flags.split(',').filter((flag) => flag !== '') : [];
-}
-
-function scalar(value: RespValue): string {
-  switch (value.type) {
-    case 'bulk':
-    case 'simple':
-    case 'verbatim':
-    case 'error':
-    case 'bignum':
-      return value.value;
-    case 'integer':
-    case 'double':
-      return value.text;
-    default:
-      return '';
-  }
 }
