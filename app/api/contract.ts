@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import {
   engineKindSchema,
+  linkFaultSchema,
   nodeIdSchema,
   portSchema,
   positionSchema,
@@ -34,17 +35,6 @@ const sessionIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a session id is 1 to 64 letters, digits, "-" or "_"');
 const nothing = z.object({}).strict();
-/** A fault for a replication link (see LinkFault). Fields left out are off. */
-export const linkFaultSchema = z
-  .object({
-    cut: z.enum(['none', 'both', 'to-replica', 'to-master']).default('none'),
-    latencyMs: z.number().int().min(0).max(60_000).default(0),
-    jitterMs: z.number().int().min(0).max(60_000).default(0),
-    /** 0: no cap. */
-    bandwidthKbps: z.number().int().min(0).max(10_000_000).default(0),
-  })
-  .strict();
-
 const settingName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'a setting name is a lower-case redis.conf directive');
 
 export const requestSchemas = {
@@ -221,6 +211,8 @@ export const requestSchemas = {
   /** The running sessions with their scrollback, to reattach after a page reload. */
   'terminal.list': nothing,
 } as const;
+
+export { linkFaultSchema };
 
 export type Method = keyof typeof requestSchemas;
 export type Params<M extends Method> = z.input<(typeof requestSchemas)[M]>;

@@ -45,8 +45,24 @@ export const topologyNodeSchema = z
   .strict();
 export type TopologyNode = z.infer<typeof topologyNodeSchema>;
 
-/** A replication edge: `replica` runs REPLICAOF `master`. Data flows master -> replica. */
-export const replicationEdgeSchema = z.object({ replica: nodeIdSchema, master: nodeIdSchema }).strict();
+/** A fault for a replication link (see LinkFault). Fields left out are off. */
+export const linkFaultSchema = z
+  .object({
+    cut: z.enum(['none', 'both', 'to-replica', 'to-master']).default('none'),
+    latencyMs: z.number().int().min(0).max(60_000).default(0),
+    jitterMs: z.number().int().min(0).max(60_000).default(0),
+    /** 0: no cap. */
+    bandwidthKbps: z.number().int().min(0).max(10_000_000).default(0),
+  })
+  .strict();
+
+/**
+ * A replication edge: `replica` runs REPLICAOF `master`. Data flows master -> replica.
+ * `fault`: the link runs through the lab's proxy with this fault (kept in topology files).
+ */
+export const replicationEdgeSchema = z
+  .object({ replica: nodeIdSchema, master: nodeIdSchema, fault: linkFaultSchema.optional() })
+  .strict();
 export type ReplicationEdge = z.infer<typeof replicationEdgeSchema>;
 
 /**

@@ -18,6 +18,7 @@ const BASE_PORTS = {
   restart: { builtin: 23240, 'redis-server': 23250 },
   failover: { builtin: 23260, 'redis-server': 23270 },
   oneWay: { builtin: 23280, 'redis-server': 23290 },
+  saved: { builtin: 23600, 'redis-server': 23610 },
 } as const;
 
 function text(reply: RespValue): string {
@@ -214,7 +215,13 @@ describe.each(TEST_ENGINES)('link faults on %s', (engine) => {
     const snapshot = await call('lab.snapshot', {});
     expect(snapshot.links[p.replica]?.proxy?.port).toBe(link.proxy!.port);
     expect(snapshot.links[p.replica]?.connections).toBeGreaterThan(0);
-    expect(snapshot.topology.edges).toEqual([{ replica: p.replica, master: p.master }]);
+    expect(snapshot.topology.edges).toEqual([
+      {
+        replica: p.replica,
+        master: p.master,
+        fault: { cut: 'none', latencyMs: 20, jitterMs: 10, bandwidthKbps: 0 },
+      },
+    ]);
     // The sync after the restart is on the timeline, and agrees with the counters.
     const event = await eventually(() => syncEvents(harness, p.replica, seq)[0], 10_000);
     const after = await p.stats();
@@ -241,6 +248,30 @@ describe.each(TEST_ENGINES)('link faults on %s', (engine) => {
     await call('node.restart', { id: p.replica });
     await p.linkUp(p.port(p.master));
   }, 30_000);
+});
+
+describe.each(TEST_ENGINES)('faults in topology files on %s', (engine) => {
+  it('a faulted link is saved with the topology and comes back, through a proxy, when the file is opened', async () => {
+    const harness = await openTestService(BASE_PORTS.saved[engine]);
+    const { call } = harness;
+    const p = await pair(harness, engine, '1mb');
+    const fault = { cut: 'none', latencyMs: 150, jitterMs: 0, bandwidthKbps: 64 } as const;
+    await call('edge.fault', { replica: p.replica, fault });
+    const { yaml } = await call('topology.toYaml', {});
+    expect(yaml).toMatch(/fault: \{ cut: none, latencyMs: 150, jitterMs: 0, bandwidthKbps: 64 \}/);
+    const { path } = await call('topology.save', { path: 'faulted.yaml' });
+
+    await call('edge.heal', { replica: p.replica, direct: true });
+    expect((await call('lab.snapshot', {})).topology.edges[0]?.fault).toBeUndefined();
+    await call('topology.open', { path });
+    const snapshot = await eventually(async () => {
+      const s = await call('lab.snapshot', {});
+      return s.links[p.replica]?.proxy ? s : undefined;
+    }, 20_000);
+    expect(snapshot.links[p.replica]?.fault).toEqual(fault);
+    expect(snapshot.topology.edges[0]?.fault).toEqual(fault);
+    await p.linkUp(snapshot.links[p.replica]!.proxy!.port);
+  }, 40_000);
 });
 
 describe.each(TEST_ENGINES)('sync explanations without a proxy on %s', (engine) => {

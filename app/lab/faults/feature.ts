@@ -161,7 +161,44 @@ export class FaultsFeature implements LabFeature {
     });
     const runtime = this.runtimeOf(link);
     this.ctx.emit('links', { [replicaId]: runtime });
+    this.recordFault(replicaId, fault);
     return runtime;
+  }
+
+  /** The edge keeps its fault in the topology, so a saved file opens with it again. */
+  private recordFault(replicaId: string, fault: LinkFault | undefined): void {
+    const topology = this.ctx.topology();
+    const keep = fault !== undefined && describeFault(fault) !== describeFault(NO_FAULT);
+    const edge = topology.edges.find((candidate) => candidate.replica === replicaId);
+    if (!edge || (!keep && !edge.fault)) return;
+    this.ctx.setTopology({
+      ...topology,
+      edges: topology.edges.map((candidate) =>
+        candidate !== edge
+          ? candidate
+          : keep
+            ? { ...candidate, fault: { ...fault } }
+            : { replica: candidate.replica, master: candidate.master },
+      ),
+    });
+  }
+
+  /** A topology file with faulted links: the faults are put back once its nodes run. */
+  async onLoad(topology: Topology): Promise<void> {
+    for (const edge of topology.edges) {
+      if (!edge.fault) continue;
+      try {
+        await this.applyFault(edge.replica, edge.fault);
+      } catch (error) {
+        this.ctx.timeline.add({
+          kind: 'fault',
+          nodeId: edge.replica,
+          edge: { replica: edge.replica, master: edge.master },
+          level: 'warning',
+          title: `The file's fault on the link to ${this.ctx.label(edge.replica)} could not be applied: ${error instanceof Error ? error.message : String(error)}`,
+        });
+      }
+    }
   }
 
   /** Opens the proxy, then REPLICAOF <proxy> on the replica (logged), the spec and the poller following. */
@@ -221,6 +258,7 @@ export class FaultsFeature implements LabFeature {
     const master = this.ctx.node(link.master);
     const was = link.proxy.currentFault;
     link.proxy.setFault(NO_FAULT);
+    this.recordFault(replicaId, undefined);
     if (direct) {
       const reply = await this.ctx.command(replicaId, ['REPLICAOF', master.host, String(master.port)]);
       if (reply.type === 'error')
@@ -274,6 +312,7 @@ export class FaultsFeature implements LabFeature {
     this.links.delete(link.replica);
     await this.close(link);
     this.ctx.emit('links', { [link.replica]: null });
+    this.recordFault(link.replica, undefined);
     if (why) {
       const topology = this.ctx.topology();
       const name = (id: string) => findNode(topology, id)?.name ?? id;

@@ -25,7 +25,11 @@ export function topologyToYaml(topology: Topology): string {
     version: topology.version,
     name: topology.name,
     nodes: topology.nodes.map(plainNode),
-    edges: topology.edges.map((edge) => ({ replica: edge.replica, master: edge.master })),
+    edges: topology.edges.map((edge) => ({
+      replica: edge.replica,
+      master: edge.master,
+      ...(edge.fault ? { fault: { ...edge.fault } } : {}),
+    })),
     // Only when there are some: a file without Sentinels reads as before.
     ...(topology.sentinels.length > 0 ? { sentinels: topology.sentinels.map((s) => ({ ...s })) } : {}),
   });
