@@ -78,5 +78,12 @@ describe.each(TEST_ENGINES)('failover in the lab on %s', (engine) => {
     expect(await run(r1.id, 'GET', 'after')).toBe('failover');
     await digestsAgree([r2.id, r1.id]);
     expect(lab.timeline.some((e) => e.kind === 'node' && /without its dump file/.test(e.title))).toBe(true);
+
+    // Promoted from a terminal and restarted at once, before the canvas has followed:
+    // the restart keeps the wiring the server had, not the one the lab last wrote.
+    expect(await run(r1.id, 'REPLICAOF', 'NO', 'ONE')).toBe('OK');
+    await call('node.restart', { id: r1.id });
+    expect(await run(r1.id, 'ROLE')).toMatch(/master/);
+    await eventually(async () => ((await masterOfNode(r1.id)) === undefined ? true : undefined), 10_000);
   }, 120_000);
 });

@@ -25,6 +25,7 @@ import { exportConfigFolder, startOrder } from './files/export-configs';
 import { ConfigImportError, importConfigFolder } from './files/import-configs';
 import { readTopologyFile, writeTopologyFile } from './files/topology-file';
 import { parseTopologyYaml, topologyToYaml, type TopologyParseResult } from './files/topology-yaml';
+import { infoFields } from './info-parse';
 import { MetricsPoller } from './metrics';
 import { MetricsHistory } from './metrics-history';
 import { cliLine, replyLine, sendNodeCommand } from './node-command';
@@ -723,6 +724,7 @@ export class LabService {
       thaw: `kill -CONT ${pid ?? '<pid>'}`,
     }[operation];
     try {
+      if (operation === 'restart' || operation === 'restart-empty') await this.keepLiveWiring(node);
       const status =
         operation === 'start'
           ? await this.startExisting(node)
@@ -753,6 +755,22 @@ export class LabService {
   private startExisting(node: TopologyNode): Promise<NodeStatus> {
     if (node.engine === 'remote' || !this.supervisor.status(node.id)) return this.supervisor.start(this.specOf(node));
     return this.supervisor.restart(node.id);
+  }
+
+  /**
+   * Before a restart, the node's redis.conf takes the wiring the running server has
+   * now (INFO replication), not what the lab last wrote: a FAILOVER, Sentinel or a
+   * REPLICAOF typed in a terminal may have re-pointed it a moment ago, before the
+   * canvas followed. A node that does not answer keeps what the lab knows.
+   */
+  private async keepLiveWiring(node: TopologyNode): Promise<void> {
+    if (node.engine === 'remote' || !this.supervisor.status(node.id)) return;
+    const reply = await sendNodeCommand(this.address(node), ['INFO', 'replication'], 1000).catch(() => undefined);
+    const info = reply ? infoFields(scalarText(reply)) : undefined;
+    const role = info?.get('role');
+    if (role === 'master') this.updateSpec(node.id, undefined);
+    else if (role === 'slave' && info?.get('master_host') && Number(info.get('master_port')) > 0)
+      this.updateSpec(node.id, { host: info.get('master_host')!, port: Number(info.get('master_port')) });
   }
 
   /** What the supervisor needs to run a node of the topology. */
