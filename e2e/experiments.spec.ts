@@ -158,7 +158,10 @@ test('three Sentinels with a lab-tuned down-after fail a killed master over', as
   lab: page,
   labHost,
 }, testInfo) => {
-  test.skip(!existsSync('/usr/bin/redis-sentinel'), 'needs Debian’s redis-sentinel');
+  // Fails loudly rather than skipping: CI installs redis-sentinel (.ci/run).
+  expect(existsSync('/usr/bin/redis-sentinel'), 'needs Debian’s redis-sentinel (apt-get install redis-sentinel)').toBe(
+    true,
+  );
   const masterPort = labHost.basePort;
   await seedAndWait(page);
   const master = cardByPort(page, masterPort);
@@ -204,7 +207,11 @@ for (const scenario of ['redundancy', 'recovery', 'load-balancing', 'high-availa
   test(`the ${scenario} scenario, step by step with "Do it": each step ticks from the lab state`, async ({
     lab: page,
   }, testInfo) => {
-    test.skip(scenario === 'high-availability' && !existsSync('/usr/bin/redis-sentinel'), 'needs redis-sentinel');
+    if (scenario === 'high-availability')
+      expect(
+        existsSync('/usr/bin/redis-sentinel'),
+        'needs Debian’s redis-sentinel (apt-get install redis-sentinel)',
+      ).toBe(true);
     await page.getByTestId('scenarios-open').click();
     await page.getByTestId(`scenario-${scenario}`).click();
     const steps = page.getByTestId('scenario-step');
