@@ -260,43 +260,31 @@ async function fullResyncAfterBacklogOverflow(master: Node, replica: Node, all: 
 }
 
 describe('interop with redis-server 7.0', () => {
-  it('a redis-server replica of our master: full sync, live stream, partial and full resyncs', async () => {
-    const master = await startEngine();
-    await fillEveryType(master.conn);
-    const replica = await startRedis();
-    await replicate(replica, master);
-    await digestsEqual([master, replica]);
-    await expectEncodings(replica);
+  it.each([
+    { label: 'a redis-server replica of our master', startMaster: startEngine, startReplica: startRedis },
+    { label: 'our replica of a redis-server master', startMaster: startRedis, startReplica: startEngine },
+  ])(
+    '$label: full sync, live stream, partial and full resyncs',
+    async ({ startMaster, startReplica }) => {
+      const master = await startMaster();
+      await fillEveryType(master.conn);
+      const replica = await startReplica();
+      await replicate(replica, master);
+      await digestsEqual([master, replica]);
+      await expectEncodings(replica);
 
-    for (let round = 0; round < 3; round++) await liveWrites(master.conn, round);
-    await digestsEqual([master, replica]);
-    expect(await replica.conn.send('SET', 'k', 'v')).toEqual({
-      type: 'error',
-      value: "READONLY You can't write against a read only replica.",
-    });
+      for (let round = 0; round < 3; round++) await liveWrites(master.conn, round);
+      await digestsEqual([master, replica]);
+      expect(await replica.conn.send('SET', 'k', 'v')).toEqual({
+        type: 'error',
+        value: "READONLY You can't write against a read only replica.",
+      });
 
-    await partialResyncAfterKill(master, replica, [master, replica]);
-    await fullResyncAfterBacklogOverflow(master, replica, [master, replica]);
-  }, 60_000);
-
-  it('our replica of a redis-server master: full sync, live stream, partial and full resyncs', async () => {
-    const master = await startRedis();
-    await fillEveryType(master.conn);
-    const replica = await startEngine();
-    await replicate(replica, master);
-    await digestsEqual([master, replica]);
-    await expectEncodings(replica);
-
-    for (let round = 0; round < 3; round++) await liveWrites(master.conn, round);
-    await digestsEqual([master, replica]);
-    expect(await replica.conn.send('SET', 'k', 'v')).toEqual({
-      type: 'error',
-      value: "READONLY You can't write against a read only replica.",
-    });
-
-    await partialResyncAfterKill(master, replica, [master, replica]);
-    await fullResyncAfterBacklogOverflow(master, replica, [master, replica]);
-  }, 60_000);
+      await partialResyncAfterKill(master, replica, [master, replica]);
+      await fullResyncAfterBacklogOverflow(master, replica, [master, replica]);
+    },
+    60_000,
+  );
 
   it('chains redis -> builtin -> redis, then promotes the builtin; the others follow partially', async () => {
     const top = await startRedis();
